@@ -1,0 +1,1 @@
+//! Discrete-event simulation core of repm (under construction).

@@ -1,0 +1,1 @@
+//! Materials, units and thermochemistry for repm (under construction).

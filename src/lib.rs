@@ -1,0 +1,1 @@
+//! Example programs and benchmarks of repm live in `examples/` and `benches/`.
