@@ -88,6 +88,24 @@ pub enum MaterialError {
         /// The basis and unit of `input`/`output`, e.g. "amount \[mol\]".
         basis: &'static str,
     },
+
+    /// An embedded thermochemistry record failed to parse or validate.
+    #[error("thermochemistry data {record}: {message}")]
+    ThermoData {
+        /// Species, phase and source of the record (or the file name).
+        record: String,
+        /// What is wrong.
+        message: String,
+    },
+
+    /// A species is not served by the data set (or source) asked.
+    #[error("species {species:?} not found in thermochemistry data set {data_set}")]
+    UnknownSpecies {
+        /// The species name as given.
+        species: String,
+        /// The data set or source asked.
+        data_set: String,
+    },
 }
 
 fn caret(position: usize) -> String {
@@ -96,7 +114,6 @@ fn caret(position: usize) -> String {
     s
 }
 
-#[allow(dead_code)] // used by lot.rs / units.rs (in progress)
 impl MaterialError {
     /// Shorthand for an [`MaterialError::InvalidValue`].
     pub(crate) fn invalid(

@@ -18,12 +18,20 @@
 //!
 //! The science behind the data and conventions is in `docs/science/material.md`.
 
+pub mod balance;
 pub mod element;
 pub mod error;
+pub mod form;
 pub mod formula;
+pub mod lot;
+pub mod stream;
 pub mod vector;
 
+pub use balance::{BalanceReport, ElementBalance};
 pub use element::{AtomicWeightKind, AtomicWeightRecord, Element, N_ELEMENTS};
 pub use error::MaterialError;
+pub use form::{Form, ParticleSizeDistribution};
 pub use formula::{Formula, Phase};
+pub use lot::{Lot, LotId, LotIdSource};
+pub use stream::Stream;
 pub use vector::ElementVector;

@@ -12,8 +12,8 @@ use crate::element::{Element, N_ELEMENTS};
 /// A fixed-size vector with one value per [`Element`], indexed by `Element`.
 ///
 /// What the values mean is up to the producer and is always documented there: element amounts
-/// \[mol\] (`Lot::element_amounts`), element masses \[kg\]
-/// (`Lot::element_masses`), atoms per formula unit \[-\] ([`crate::Formula::counts`]),
+/// \[mol\] ([`crate::Lot::element_amounts`]), element masses \[kg\]
+/// ([`crate::Lot::element_masses`]), atoms per formula unit \[-\] ([`crate::Formula::counts`]),
 /// element molar flows \[mol·s⁻¹\], ...
 ///
 /// Serialises as a map `{"Nd": 2.0, "Fe": 14.0, ...}` in element (Z) order, omitting exact zeros;
