@@ -149,6 +149,41 @@ pub enum DesError {
         message: String,
     },
 
+    // ----- statistics and building blocks -----------------------------------------------
+    /// A statistic cannot be computed from the data given (e.g. a confidence interval from
+    /// fewer than two replications).
+    #[error("not enough data for {what}: need {needed}, have {got}")]
+    InsufficientData {
+        /// What was asked for.
+        what: String,
+        /// Number of observations needed.
+        needed: usize,
+        /// Number of observations available.
+        got: usize,
+    },
+    /// A time-stamped update to a statistic or building block arrived earlier than the
+    /// previous one.
+    #[error("{what}: time {at} precedes the last update at {last}")]
+    TimeWentBackwards {
+        /// Which statistic or building block.
+        what: String,
+        /// Time of the rejected update.
+        at: SimTime,
+        /// Time of the last accepted update.
+        last: SimTime,
+    },
+    /// A building block was used in a way its state does not allow (e.g. releasing a server
+    /// that is idle, starting a job on a busy machine).
+    #[error("{block} `{name}`: {message}")]
+    InvalidState {
+        /// Kind of building block ("resource", "machine", ...).
+        block: &'static str,
+        /// Its name.
+        name: String,
+        /// What was wrong, with the offending values.
+        message: String,
+    },
+
     // ----- configuration ----------------------------------------------------------------
     /// An invalid parameter (e.g. a distribution parameter or configuration value).
     #[error("invalid parameter `{name}` = {value}: {reason}")]

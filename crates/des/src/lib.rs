@@ -101,6 +101,15 @@ pub mod rng;
 pub mod sim;
 pub mod time;
 
+// Statistics, replications and plant building blocks.
+pub mod calendar;
+pub mod container;
+pub mod failure;
+pub mod replication;
+pub mod resource;
+pub mod stats;
+pub mod store;
+
 pub use checkpoint::Checkpoint;
 pub use error::{DesError, Result};
 pub use model::{Event, InPort, Model, ModelId, OutPort, Port, Ports};
