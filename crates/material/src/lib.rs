@@ -25,6 +25,7 @@ pub mod form;
 pub mod formula;
 pub mod lot;
 pub mod stream;
+pub mod units;
 pub mod vector;
 
 pub use balance::{BalanceReport, ElementBalance};
