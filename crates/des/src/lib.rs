@@ -15,7 +15,7 @@
 //!   [`model`](Simulation::model), continue;
 //! * [`rng`] — one `ChaCha8Rng` stream per (seed, replication, name), common random numbers
 //!   across scenarios;
-//! * `continuous` — state events for models that integrate an ODE between events (in progress);
+//! * [`continuous`] — state events for models that integrate an ODE between events;
 //! * [`checkpoint`] — save the whole simulation with serde, restore, continue bit-identically.
 //!
 //! ## A two-model simulation
@@ -94,6 +94,7 @@
 //! `docs/science/des.md` in the repository.
 
 pub mod checkpoint;
+pub mod continuous;
 pub mod error;
 pub mod model;
 pub mod queue;

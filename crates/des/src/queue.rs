@@ -132,6 +132,9 @@ pub(crate) struct EventQueue<P> {
     free: Vec<u32>,
     next_seq: u64,
     dead: usize,
+    /// The heap's root is the (dead) entry of the event last popped: the next push overwrites
+    /// it and sifts down once instead of a pop followed by a push.
+    hole: bool,
 }
 
 /// Serialisable image of the queue (heap entries in any order: the pop order is unique).
@@ -158,6 +161,7 @@ impl<P> EventQueue<P> {
             free: Vec::new(),
             next_seq: 0,
             dead: 0,
+            hole: false,
         }
     }
 
@@ -191,12 +195,22 @@ impl<P> EventQueue<P> {
                 i
             }
         };
-        self.heap.push(Entry {
+        let entry = Entry {
             time: time.as_nanos(),
             key: (priority.biased() << SEQ_BITS) | seq,
             slot,
             target,
-        });
+        };
+        if self.hole {
+            // Replace the consumed root and sift it down: one sift instead of pop + push.
+            self.hole = false;
+            self.dead -= 1;
+            if let Some(mut top) = self.heap.peek_mut() {
+                *top = entry;
+            }
+        } else {
+            self.heap.push(entry);
+        }
         Ok(EventHandle { slot, seq })
     }
 
@@ -209,20 +223,29 @@ impl<P> EventQueue<P> {
     /// Remove and return the earliest live event if its time is ≤ `limit`.
     #[inline]
     pub(crate) fn pop_until(&mut self, limit: SimTime) -> Option<Popped<P>> {
+        if self.hole {
+            self.heap.pop();
+            self.dead -= 1;
+            self.hole = false;
+        }
         loop {
             let e = *self.heap.peek()?;
             if e.time > limit.as_nanos() {
                 return None;
             }
-            self.heap.pop();
             let s = &mut self.slots[e.slot as usize];
             if s.seq != e.seq() {
+                self.heap.pop();
                 self.dead -= 1;
                 continue;
             }
+            // Consume the event but leave its (now dead) entry at the root: the next push
+            // replaces it (see `hole`).
             s.seq = VACANT;
             let payload = s.payload.take().expect("live slot holds a payload");
             self.free.push(e.slot);
+            self.dead += 1;
+            self.hole = true;
             return Some(Popped {
                 time: SimTime::from_nanos(e.time),
                 target: e.target,
@@ -239,6 +262,7 @@ impl<P> EventQueue<P> {
             }
             self.heap.pop();
             self.dead -= 1;
+            self.hole = false;
         }
         None
     }
@@ -275,6 +299,7 @@ impl<P> EventQueue<P> {
         let slots = &self.slots;
         self.heap.retain(|e| slots[e.slot as usize].seq == e.seq());
         self.dead = 0;
+        self.hole = false;
     }
 
     /// Number of live (pending, not cancelled) events.
@@ -340,6 +365,7 @@ impl<P> EventQueue<P> {
             free: img.free,
             next_seq: img.next_seq,
             dead,
+            hole: false,
         })
     }
 }

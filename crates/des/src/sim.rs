@@ -681,6 +681,27 @@ impl<M: 'static> Simulation<M> {
         self.run_until(limit)
     }
 
+    /// Deliver at most `n` events (no time limit); the clock stays at the last event.
+    /// Returns [`RunOutcome::ReachedLimit`] after `n` events, [`RunOutcome::Exhausted`] if
+    /// the queue ran empty first, [`RunOutcome::Stopped`] if a model stopped the run.
+    ///
+    /// # Errors
+    /// The first model error.
+    pub fn run_events(&mut self, n: u64) -> Result<RunOutcome> {
+        self.init_pending()?;
+        let spans = spans_enabled();
+        for _ in 0..n {
+            if !self.dispatch_next(SimTime::MAX, spans)? {
+                return Ok(RunOutcome::Exhausted);
+            }
+            if self.core.stop {
+                self.core.stop = false;
+                return Ok(RunOutcome::Stopped);
+            }
+        }
+        Ok(RunOutcome::ReachedLimit)
+    }
+
     /// Run until the queue is empty or a model stops the run.
     ///
     /// # Errors
