@@ -94,7 +94,11 @@ fn mass_concentration_needs_a_molar_mass() {
 
 #[test]
 fn bad_inputs_are_unit_errors_naming_input_and_dimension() {
-    for (input, ok_for) in [("12 K", "temperature")] {
+    for (input, ok_for) in [
+        ("12 K", "temperature"),
+        ("3 mol/s", "molar flow"),
+        ("5 L/h", "volume flow"),
+    ] {
         let e = input.parse::<MassFlow>().unwrap_err();
         match &e {
             MaterialError::Unit {
