@@ -35,6 +35,7 @@ struct Station {
 struct Network {
     arrival_mean: f64,
     arrival_rng: ChaCha8Rng,
+    initial: u64,
     stations: Vec<Station>,
     /// External arrivals / exits since t = 0 (never reset: for flow conservation).
     arrivals_total: u64,
@@ -49,6 +50,8 @@ struct Network {
 struct Spec {
     /// Mean inter-arrival time [s].
     arrival_mean: f64,
+    /// Customers present at station 0 at t = 0 (an initial transient).
+    initial: u64,
     /// (servers, service distribution) per station.
     stations: Vec<(u32, Distribution)>,
 }
@@ -72,6 +75,7 @@ impl Network {
         Ok(Self {
             arrival_mean: spec.arrival_mean,
             arrival_rng: stream(seed, rep, "arrivals"),
+            initial: spec.initial,
             stations,
             arrivals_total: 0,
             departures_total: 0,
@@ -126,6 +130,10 @@ impl Network {
 
 impl Model<()> for Network {
     fn init(&mut self, ctx: &mut Context<'_, ()>) -> repm_des::Result<()> {
+        for _ in 0..self.initial {
+            self.arrivals_total += 1;
+            self.arrive(ctx, 0, ctx.now())?;
+        }
         let d = Distribution::Exponential {
             mean: self.arrival_mean,
         }
@@ -270,6 +278,7 @@ fn summary(r: &Replications<BTreeMap<String, f64>>) -> BTreeMap<String, Confiden
 fn mm1(rho: f64, seed: u64, warmup: u64, length: u64) {
     let spec = Spec {
         arrival_mean: 1.0 / rho,
+        initial: 0,
         stations: vec![(1, Distribution::Exponential { mean: 1.0 })],
     };
     let s = summary(&run(&spec, seed, 20, warmup, length));
@@ -314,6 +323,7 @@ fn mm3_erlang_c() {
     let w = wq + 1.0 / mu;
     let spec = Spec {
         arrival_mean: 1.0 / lambda,
+        initial: 0,
         stations: vec![(c, Distribution::Exponential { mean: 1.0 / mu })],
     };
     let s = summary(&run(&spec, 201, 20, 500, 40_000));
@@ -332,6 +342,7 @@ fn md1_pollaczek_khinchine() {
     let lq = rho * rho / (2.0 * (1.0 - rho));
     let spec = Spec {
         arrival_mean: 1.0 / rho,
+        initial: 0,
         stations: vec![(1, Distribution::Constant { value: 1.0 })],
     };
     let s = summary(&run(&spec, 301, 20, 1_000, 80_000));
@@ -351,6 +362,7 @@ fn tandem_mm1_mm1_jackson() {
     let (r1, r2) = (lambda / mu1, lambda / mu2);
     let spec = Spec {
         arrival_mean: 1.0 / lambda,
+        initial: 0,
         stations: vec![
             (1, Distribution::Exponential { mean: 1.0 / mu1 }),
             (1, Distribution::Exponential { mean: 1.0 / mu2 }),
@@ -369,6 +381,7 @@ fn tandem_mm1_mm1_jackson() {
 fn the_check_can_fail() {
     let spec = Spec {
         arrival_mean: 1.25,
+        initial: 0,
         stations: vec![(1, Distribution::Exponential { mean: 1.0 })],
     };
     let s = summary(&run(&spec, 102, 20, 1_000, 20_000));
@@ -378,4 +391,26 @@ fn the_check_can_fail() {
         (ci.mean - md1_w).abs() > tolerance(ci, md1_w),
         "M/M/1 data passed the M/D/1 check: {ci}"
     );
+}
+
+/// Warm-up deletion (Law 2015, §9.5.1): an M/M/1 (ρ = 0.8) started with 200 customers has a
+/// transient of ≈ 200/(μ − λ) = 1000 s. Statistics over [0, 2000 s] are biased far above
+/// L = 4; deleting the first 2000 s recovers the steady-state value within tolerance.
+#[test]
+fn warm_up_deletion_removes_initial_bias() {
+    let spec = Spec {
+        arrival_mean: 1.25,
+        initial: 200,
+        stations: vec![(1, Distribution::Exponential { mean: 1.0 })],
+    };
+    let biased = summary(&run(&spec, 501, 20, 0, 2_000));
+    let ci = &biased["L"];
+    // The undeleted estimate fails the check, far above the steady-state value.
+    assert!(
+        ci.mean - 4.0 > tolerance(ci, 4.0) && ci.mean > 5.0 * 4.0,
+        "no initial bias visible: {ci}"
+    );
+    let clean = summary(&run(&spec, 501, 20, 2_000, 40_000));
+    check("L after warm-up deletion", &clean["L"], 4.0);
+    check("W after warm-up deletion", &clean["W"], 5.0);
 }
