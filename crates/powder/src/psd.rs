@@ -357,6 +357,36 @@ impl Psd {
         Psd::from_masses(first.grid.clone(), &m)
     }
 
+    /// The same distribution on another grid: mass per new class from the cumulative curve
+    /// (linear in `ln d` inside the old classes). Mass outside the new grid's edges is put into
+    /// its bottom or top class, so the result is normalised.
+    pub fn rebin(&self, grid: &SizeGrid) -> Psd {
+        if &self.grid == grid {
+            return self.clone();
+        }
+        let e = grid.edges();
+        let n = grid.len();
+        let mut m = Vec::with_capacity(n);
+        for i in 0..n {
+            let lo = if i == 0 {
+                0.0
+            } else {
+                self.cumulative_undersize(e[i])
+            };
+            let hi = if i + 1 == n {
+                1.0
+            } else {
+                self.cumulative_undersize(e[i + 1])
+            };
+            m.push((hi - lo).max(0.0));
+        }
+        let total: f64 = m.iter().sum();
+        Psd {
+            grid: grid.clone(),
+            fractions: m.iter().map(|x| x / total).collect(),
+        }
+    }
+
     /// Summary statistics of this distribution.
     pub fn summary(&self, density: f64) -> PsdSummary {
         PsdSummary {
