@@ -219,17 +219,37 @@ impl<J> Resource<J> {
         })
     }
 
+    #[inline]
     fn check_time(&mut self, now: SimTime, what: &str) -> Result<u64, DesError> {
         let t = now.as_nanos();
         if t < self.last {
-            return Err(DesError::TimeWentBackwards {
-                what: format!("resource `{}`: {what}", self.name),
-                at: now,
-                last: SimTime::from_nanos(self.last),
-            });
+            return Err(self.backwards(now, what));
         }
         self.last = t;
         Ok(t)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn backwards(&self, now: SimTime, what: &str) -> DesError {
+        DesError::TimeWentBackwards {
+            what: format!("resource `{}`: {what}", self.name),
+            at: now,
+            last: SimTime::from_nanos(self.last),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn stale(&self, token: ServiceToken) -> DesError {
+        DesError::InvalidState {
+            block: "resource",
+            name: self.name.clone(),
+            message: format!(
+                "release of server {} service {}: no such service in progress",
+                token.server, token.seq
+            ),
+        }
     }
 
     /// A job arrives at `now` with priority 0.
@@ -245,6 +265,7 @@ impl<J> Resource<J> {
     ///
     /// # Errors
     /// [`DesError::TimeWentBackwards`] when `now` precedes the previous call.
+    #[inline]
     pub fn request_with_priority(
         &mut self,
         now: SimTime,
@@ -262,7 +283,7 @@ impl<J> Resource<J> {
             arrived: t,
             resumed: false,
         };
-        self.admit(t, w)
+        Ok(self.admit(t, w))
     }
 
     /// Puts a preempted job back in the queue at its original place (or straight into service
@@ -283,14 +304,15 @@ impl<J> Resource<J> {
             arrived: victim.arrived.as_nanos(),
             resumed: true,
         };
-        self.admit(t, w)
+        Ok(self.admit(t, w))
     }
 
-    fn admit(&mut self, t: u64, w: Waiting<J>) -> Result<Admission<J>, DesError> {
+    #[inline]
+    fn admit(&mut self, t: u64, w: Waiting<J>) -> Admission<J> {
         if let Some(server) = self.free.pop() {
             let token = self.start(t, server, w);
-            self.busy.add(SimTime::from_nanos(t), 1.0)?;
-            return Ok(Admission::Started(token));
+            self.busy.set_checked(t, f64::from(self.busy()));
+            return Admission::Started(token);
         }
         if self.discipline == Discipline::PreemptivePriority {
             // Victim: lowest priority in service, most recently started among equals.
@@ -316,15 +338,15 @@ impl<J> Resource<J> {
                     },
                     queue_seq: s.queue_seq,
                 };
-                return Ok(Admission::Preempted { token, victim });
+                return Admission::Preempted { token, victim };
             }
         }
         match self.discipline {
             Discipline::Fifo => self.fifo.push_back(w),
             Discipline::Priority | Discipline::PreemptivePriority => self.heap.push(w),
         }
-        self.queue.add(SimTime::from_nanos(t), 1.0)?;
-        Ok(Admission::Queued)
+        self.queue.set_checked(t, self.queue_len() as f64);
+        Admission::Queued
     }
 
     #[inline]
@@ -351,6 +373,7 @@ impl<J> Resource<J> {
     /// [`DesError::InvalidState`] when the token's server is idle or serves another job (a
     /// stale token, e.g. of a preempted job); [`DesError::TimeWentBackwards`] when `now`
     /// precedes the previous call.
+    #[inline]
     pub fn release(&mut self, now: SimTime, token: ServiceToken) -> Result<Completed<J>, DesError> {
         let valid = self
             .slots
@@ -358,14 +381,7 @@ impl<J> Resource<J> {
             .and_then(Option::as_ref)
             .is_some_and(|s| s.seq == token.seq);
         if !valid {
-            return Err(DesError::InvalidState {
-                block: "resource",
-                name: self.name.clone(),
-                message: format!(
-                    "release of server {} service {}: no such service in progress",
-                    token.server, token.seq
-                ),
-            });
+            return Err(self.stale(token));
         }
         let t = self.check_time(now, "release")?;
         let Some(slot) = self
@@ -373,11 +389,7 @@ impl<J> Resource<J> {
             .get_mut(token.server as usize)
             .and_then(Option::take)
         else {
-            return Err(DesError::InvalidState {
-                block: "resource",
-                name: self.name.clone(),
-                message: format!("internal: server {} emptied during release", token.server),
-            });
+            return Err(self.stale(token));
         };
         self.completions.incr();
         self.sojourn.record((t - slot.arrived) as f64 / NS_PER_S);
@@ -387,12 +399,12 @@ impl<J> Resource<J> {
         };
         let next = match next_waiting {
             Some(w) => {
-                self.queue.add(now, -1.0)?;
+                self.queue.set_checked(t, self.queue_len() as f64);
                 Some(self.start(t, token.server, w))
             }
             None => {
                 self.free.push(token.server);
-                self.busy.add(now, -1.0)?;
+                self.busy.set_checked(t, f64::from(self.busy()));
                 None
             }
         };

@@ -55,8 +55,7 @@ impl Tally {
     #[inline]
     pub fn record(&mut self, x: f64) {
         if !x.is_finite() {
-            self.rejected += 1;
-            tracing::warn!(value = x, "Tally::record: non-finite observation rejected");
+            self.reject(x);
             return;
         }
         self.count += 1;
@@ -72,6 +71,13 @@ impl Tally {
         self.m2 += delta * (x - self.mean);
         self.min = self.min.min(x);
         self.max = self.max.max(x);
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn reject(&mut self, x: f64) {
+        self.rejected += 1;
+        tracing::warn!(value = x, "Tally::record: non-finite observation rejected");
     }
 
     /// Number of (finite) observations.
@@ -220,6 +226,17 @@ impl TimeWeighted {
     #[inline]
     pub fn add(&mut self, now: SimTime, delta: f64) -> Result<(), DesError> {
         self.set(now, self.value + delta)
+    }
+
+    /// Fast path for building blocks that have already checked `t ≥ last` and know `value`
+    /// is finite (e.g. an integer count).
+    #[inline]
+    pub(crate) fn set_checked(&mut self, t: u64, value: f64) {
+        debug_assert!(t >= self.last && value.is_finite());
+        self.advance(t);
+        self.value = value;
+        self.min = self.min.min(value);
+        self.max = self.max.max(value);
     }
 
     #[inline]
@@ -702,6 +719,7 @@ impl Statistics {
     }
 }
 
+#[inline]
 pub(crate) fn check_finite(name: &str, value: f64) -> Result<(), DesError> {
     if value.is_finite() {
         Ok(())
@@ -714,6 +732,7 @@ pub(crate) fn check_finite(name: &str, value: f64) -> Result<(), DesError> {
     }
 }
 
+#[inline]
 pub(crate) fn check_probability(name: &str, p: f64) -> Result<(), DesError> {
     if (0.0..=1.0).contains(&p) {
         Ok(())
