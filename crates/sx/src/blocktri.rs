@@ -1,0 +1,260 @@
+//! Block-tridiagonal LU (block Thomas algorithm) with small dense LU per diagonal block.
+//!
+//! Hand-written because it *is* the subject of the library: the Naphtali–Sandholm stage system
+//! has exactly this structure, the blocks are small (n_c + 2), and a general sparse LU would
+//! spend its time on symbolic work and fill that the block Thomas algorithm never creates.
+//! All storage is allocated once in [`BlockTridiagonal::new`]; `factor` and `solve` allocate
+//! nothing. Lower blocks are scanned for zeros, so the mostly diagonal aqueous-coupling blocks
+//! of the stage system cost O(n_b²) instead of O(n_b³). `docs/science/sx.md` §4.3.
+
+/// A block-tridiagonal matrix with `n` block rows of size `nb`, and its factorisation.
+///
+/// Block row k is `lower[k]·x[k−1] + diag[k]·x[k] + upper[k]·x[k+1]`; blocks are row-major
+/// `nb × nb`. After [`factor`](Self::factor), `diag` holds the LU factors of the modified
+/// diagonal blocks and `upper` holds G_k = D̃_k⁻¹ U_k.
+#[derive(Debug, Clone)]
+pub struct BlockTridiagonal {
+    n: usize,
+    nb: usize,
+    /// Lower blocks (block 0 unused).
+    pub lower: Vec<f64>,
+    /// Diagonal blocks.
+    pub diag: Vec<f64>,
+    /// Upper blocks (block n−1 unused).
+    pub upper: Vec<f64>,
+    piv: Vec<usize>,
+    tmp: Vec<f64>,
+}
+
+/// A zero pivot met while factoring block row `stage`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SingularBlock {
+    /// Block row (stage) of the zero pivot.
+    pub stage: usize,
+}
+
+impl BlockTridiagonal {
+    /// Zeroed storage for `n` block rows of size `nb`.
+    pub fn new(n: usize, nb: usize) -> Self {
+        Self {
+            n,
+            nb,
+            lower: vec![0.0; n * nb * nb],
+            diag: vec![0.0; n * nb * nb],
+            upper: vec![0.0; n * nb * nb],
+            piv: vec![0; n * nb],
+            tmp: vec![0.0; nb],
+        }
+    }
+
+    /// Number of block rows.
+    pub fn n_blocks(&self) -> usize {
+        self.n
+    }
+    /// Block size.
+    pub fn block_size(&self) -> usize {
+        self.nb
+    }
+
+    /// Zeroes all blocks.
+    pub fn clear(&mut self) {
+        self.lower.fill(0.0);
+        self.diag.fill(0.0);
+        self.upper.fill(0.0);
+    }
+
+    /// Factors in place. Returns the first singular block row, if any.
+    pub fn factor(&mut self) -> Result<(), SingularBlock> {
+        let (n, nb) = (self.n, self.nb);
+        let bs = nb * nb;
+        for k in 0..n {
+            if k > 0 {
+                // D_k ← D_k − L_k G_{k−1}
+                let (g_prev, _) = self.upper[(k - 1) * bs..].split_at(bs);
+                let l = &self.lower[k * bs..(k + 1) * bs];
+                let d = &mut self.diag[k * bs..(k + 1) * bs];
+                for i in 0..nb {
+                    for p in 0..nb {
+                        let lip = l[i * nb + p];
+                        if lip != 0.0 {
+                            let grow = &g_prev[p * nb..(p + 1) * nb];
+                            let drow = &mut d[i * nb..(i + 1) * nb];
+                            for (dv, gv) in drow.iter_mut().zip(grow) {
+                                *dv -= lip * gv;
+                            }
+                        }
+                    }
+                }
+            }
+            let d = &mut self.diag[k * bs..(k + 1) * bs];
+            let piv = &mut self.piv[k * nb..(k + 1) * nb];
+            if !lu_in_place(d, piv, nb) {
+                return Err(SingularBlock { stage: k });
+            }
+            if k + 1 < n {
+                // G_k = D̃_k⁻¹ U_k, column by column, in place in `upper`.
+                let d = &self.diag[k * bs..(k + 1) * bs];
+                let piv = &self.piv[k * nb..(k + 1) * nb];
+                let u = &mut self.upper[k * bs..(k + 1) * bs];
+                for c in 0..nb {
+                    for r in 0..nb {
+                        self.tmp[r] = u[r * nb + c];
+                    }
+                    lu_solve(d, piv, nb, &mut self.tmp);
+                    for r in 0..nb {
+                        u[r * nb + c] = self.tmp[r];
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Solves the factored system for `rhs` (length n·nb), in place.
+    pub fn solve(&self, rhs: &mut [f64]) {
+        let (n, nb) = (self.n, self.nb);
+        let bs = nb * nb;
+        for k in 0..n {
+            if k > 0 {
+                let (prev, cur) = rhs[(k - 1) * nb..(k + 1) * nb].split_at_mut(nb);
+                let l = &self.lower[k * bs..(k + 1) * bs];
+                for i in 0..nb {
+                    let mut s = 0.0;
+                    for p in 0..nb {
+                        s += l[i * nb + p] * prev[p];
+                    }
+                    cur[i] -= s;
+                }
+            }
+            lu_solve(
+                &self.diag[k * bs..(k + 1) * bs],
+                &self.piv[k * nb..(k + 1) * nb],
+                nb,
+                &mut rhs[k * nb..(k + 1) * nb],
+            );
+        }
+        for k in (0..n.saturating_sub(1)).rev() {
+            let (cur, next) = rhs[k * nb..(k + 2) * nb].split_at_mut(nb);
+            let g = &self.upper[k * bs..(k + 1) * bs];
+            for i in 0..nb {
+                let mut s = 0.0;
+                for p in 0..nb {
+                    s += g[i * nb + p] * next[p];
+                }
+                cur[i] -= s;
+            }
+        }
+    }
+}
+
+/// Dense LU with partial pivoting, row-major, in place; `false` on a zero or non-finite pivot.
+fn lu_in_place(a: &mut [f64], piv: &mut [usize], n: usize) -> bool {
+    for col in 0..n {
+        let mut p = col;
+        let mut best = a[col * n + col].abs();
+        for r in col + 1..n {
+            let v = a[r * n + col].abs();
+            if v > best {
+                best = v;
+                p = r;
+            }
+        }
+        piv[col] = p;
+        if !(best > 0.0 && best.is_finite()) {
+            return false;
+        }
+        if p != col {
+            for c in 0..n {
+                a.swap(col * n + c, p * n + c);
+            }
+        }
+        let inv = 1.0 / a[col * n + col];
+        for r in col + 1..n {
+            let f = a[r * n + col] * inv;
+            a[r * n + col] = f;
+            if f != 0.0 {
+                let (top, bottom) = a.split_at_mut(r * n);
+                let prow = &top[col * n + col + 1..col * n + n];
+                let rrow = &mut bottom[col + 1..n];
+                for (rv, pv) in rrow.iter_mut().zip(prow) {
+                    *rv -= f * pv;
+                }
+            }
+        }
+    }
+    true
+}
+
+/// Solves with factors from [`lu_in_place`], in place.
+fn lu_solve(lu: &[f64], piv: &[usize], n: usize, b: &mut [f64]) {
+    for col in 0..n {
+        let p = piv[col];
+        if p != col {
+            b.swap(col, p);
+        }
+        let bc = b[col];
+        if bc != 0.0 {
+            for r in col + 1..n {
+                b[r] -= lu[r * n + col] * bc;
+            }
+        }
+    }
+    for r in (0..n).rev() {
+        let mut s = b[r];
+        for c in r + 1..n {
+            s -= lu[r * n + c] * b[c];
+        }
+        b[r] = s / lu[r * n + r];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::linear::dense_solve;
+
+    #[test]
+    fn block_thomas_matches_dense() {
+        let (n, nb) = (5, 3);
+        let mut bt = BlockTridiagonal::new(n, nb);
+        let mut seed = 1u64;
+        let mut rnd = || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((seed >> 11) as f64 / (1u64 << 53) as f64) - 0.5
+        };
+        let dim = n * nb;
+        let mut dense = vec![0.0; dim * dim];
+        for k in 0..n {
+            for i in 0..nb {
+                for j in 0..nb {
+                    let d = rnd() + if i == j { 3.0 } else { 0.0 };
+                    // put a pivot-requiring permutation into block 2
+                    let d = if k == 2 && i == 0 && j == 0 { 1e-3 } else { d };
+                    bt.diag[k * nb * nb + i * nb + j] = d;
+                    dense[(k * nb + i) * dim + k * nb + j] = d;
+                    if k > 0 {
+                        let l = rnd();
+                        bt.lower[k * nb * nb + i * nb + j] = l;
+                        dense[(k * nb + i) * dim + (k - 1) * nb + j] = l;
+                    }
+                    if k + 1 < n {
+                        let u = rnd();
+                        bt.upper[k * nb * nb + i * nb + j] = u;
+                        dense[(k * nb + i) * dim + (k + 1) * nb + j] = u;
+                    }
+                }
+            }
+        }
+        let rhs: Vec<f64> = (0..dim).map(|i| (i as f64).sin()).collect();
+        let mut x = rhs.clone();
+        bt.factor().unwrap();
+        bt.solve(&mut x);
+        let mut b = rhs.clone();
+        dense_solve(&mut dense, &mut b, dim);
+        for i in 0..dim {
+            assert!((x[i] - b[i]).abs() < 1e-10, "{i}: {} vs {}", x[i], b[i]);
+        }
+    }
+}

@@ -1,0 +1,514 @@
+//! Equilibrium models: distribution ratios D_j = c_org,j / c_aq,j of every component on a stage.
+//!
+//! All models implement [`Equilibrium`], which returns D and its logarithmic derivatives with
+//! respect to the stage unknowns (ln c_aq,i, ln [H⁺], ln [(HA)₂]_free) so Newton can build an
+//! analytic Jacobian. Configuration is the serde enum [`EquilibriumSpec`], selectable per
+//! section. Equations: `docs/science/sx.md` §2, eqs. (1)–(7).
+//!
+//! Concentration basis: the stage state carries SI concentrations [mol·m⁻³]; the mass-action
+//! and correlation constants are on the molar basis [mol·L⁻¹] used in the literature (1 mol·L⁻¹ =
+//! 1000 mol·m⁻³), converted inside the model.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::SxError;
+use crate::component::Component;
+
+/// Molar concentration conversion: [mol·m⁻³] per [mol·L⁻¹].
+pub const MOL_PER_M3_PER_MOLAR: f64 = 1000.0;
+
+/// Stage state an equilibrium model reads.
+#[derive(Debug, Clone, Copy)]
+pub struct StageState<'a> {
+    /// Aqueous concentrations c_aq,j [mol·m⁻³], one per component.
+    pub aqueous: &'a [f64],
+    /// Free H⁺ in the aqueous phase [mol·m⁻³].
+    pub h_plus: f64,
+    /// Free extractant (dimer (HA)₂ not bound to a metal) in the organic phase [mol·m⁻³].
+    pub free_extractant: f64,
+}
+
+/// Logarithmic derivatives of the distribution ratios, written by
+/// [`Equilibrium::distribution_derivatives`].
+#[derive(Debug)]
+pub struct DistributionDerivatives<'a> {
+    /// ∂ln D_j/∂ln c_aq,i at `[j * n + i]` (n components); written only if
+    /// [`Equilibrium::composition_dependent`] (the caller zeroes it otherwise).
+    pub d_ln_aqueous: &'a mut [f64],
+    /// ∂ln D_j/∂ln [H⁺] per component.
+    pub d_ln_h: &'a mut [f64],
+    /// ∂ln D_j/∂ln [(HA)₂]_free per component.
+    pub d_ln_extractant: &'a mut [f64],
+}
+
+/// A stage equilibrium model.
+///
+/// Implementations must be pure (no state, no RNG) and return finite positive D for any finite
+/// positive stage state.
+pub trait Equilibrium: fmt::Debug + Send + Sync {
+    /// Number of components the model covers.
+    fn n_components(&self) -> usize;
+    /// Whether D depends on acidity or free extractant, so the stage system must carry the
+    /// proton balance and the free-extractant closure.
+    fn needs_acid_and_extractant(&self) -> bool;
+    /// Whether D depends on the aqueous composition.
+    fn composition_dependent(&self) -> bool;
+    /// Whether D is the same constant on every stage state (Kremser-exact solver applies).
+    fn is_constant(&self) -> bool {
+        !self.composition_dependent() && !self.needs_acid_and_extractant()
+    }
+    /// Total metal loading of the organic [mol·m⁻³] if the model fixes it (a saturated organic,
+    /// Σ_j c_org,j = Y on every stage state), else `None`. Successive substitution uses it to
+    /// normalise the aqueous profile (Wang–Henke analogue).
+    fn organic_saturation(&self) -> Option<f64> {
+        None
+    }
+    /// Writes D_j [-] into `d`.
+    fn distribution(&self, state: &StageState<'_>, d: &mut [f64]);
+    /// Writes D_j into `d` and its logarithmic derivatives into `der`.
+    fn distribution_derivatives(
+        &self,
+        state: &StageState<'_>,
+        d: &mut [f64],
+        der: &mut DistributionDerivatives<'_>,
+    );
+}
+
+/// Constant distribution ratios.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConstantD {
+    /// D_j [-] per component.
+    pub d: Vec<f64>,
+}
+
+impl Equilibrium for ConstantD {
+    fn n_components(&self) -> usize {
+        self.d.len()
+    }
+    fn needs_acid_and_extractant(&self) -> bool {
+        false
+    }
+    fn composition_dependent(&self) -> bool {
+        false
+    }
+    fn distribution(&self, _state: &StageState<'_>, d: &mut [f64]) {
+        d.copy_from_slice(&self.d);
+    }
+    fn distribution_derivatives(
+        &self,
+        _state: &StageState<'_>,
+        d: &mut [f64],
+        der: &mut DistributionDerivatives<'_>,
+    ) {
+        d.copy_from_slice(&self.d);
+        der.d_ln_h.fill(0.0);
+        der.d_ln_extractant.fill(0.0);
+    }
+}
+
+/// Constant separation factors β_j = D_j / D_ref relative to a reference component, on an
+/// organic phase saturated with metal: c_org,j = β_j c_aq,j · Y / Σ_i β_i c_aq,i, i.e.
+/// D_j = β_j Y / Σ_i β_i c_aq,i (eq. 4; the model behind Xu Guangxian's cascade theory).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SaturatedSeparationFactors {
+    /// β_j [-] per component (reference = 1).
+    pub beta: Vec<f64>,
+    /// Total metal loading of the organic Y [mol·m⁻³].
+    pub loading: f64,
+}
+
+/// Floor of Σβc in [`SaturatedSeparationFactors`] [mol·m⁻³], keeping D finite on a metal-free
+/// aqueous phase.
+const SATURATED_FLOOR: f64 = 1e-300;
+
+impl Equilibrium for SaturatedSeparationFactors {
+    fn n_components(&self) -> usize {
+        self.beta.len()
+    }
+    fn needs_acid_and_extractant(&self) -> bool {
+        false
+    }
+    fn composition_dependent(&self) -> bool {
+        true
+    }
+    fn organic_saturation(&self) -> Option<f64> {
+        Some(self.loading)
+    }
+    fn distribution(&self, state: &StageState<'_>, d: &mut [f64]) {
+        let s: f64 = self
+            .beta
+            .iter()
+            .zip(state.aqueous)
+            .map(|(b, c)| b * c)
+            .sum();
+        let f = self.loading / s.max(SATURATED_FLOOR);
+        for (dj, b) in d.iter_mut().zip(&self.beta) {
+            *dj = b * f;
+        }
+    }
+    fn distribution_derivatives(
+        &self,
+        state: &StageState<'_>,
+        d: &mut [f64],
+        der: &mut DistributionDerivatives<'_>,
+    ) {
+        let n = self.beta.len();
+        let s: f64 = self
+            .beta
+            .iter()
+            .zip(state.aqueous)
+            .map(|(b, c)| b * c)
+            .sum();
+        let sf = s.max(SATURATED_FLOOR);
+        let f = self.loading / sf;
+        for j in 0..n {
+            d[j] = self.beta[j] * f;
+        }
+        // ∂ln D_j/∂ln c_i = −β_i c_i / S (same for every j)
+        for i in 0..n {
+            let g = if s > SATURATED_FLOOR {
+                -self.beta[i] * state.aqueous[i] / s
+            } else {
+                0.0
+            };
+            for j in 0..n {
+                der.d_ln_aqueous[j * n + i] = g;
+            }
+        }
+        der.d_ln_h.fill(0.0);
+        der.d_ln_extractant.fill(0.0);
+    }
+}
+
+/// One term c · pH^a · F^b · (log₁₀ F)^c of an empirical log₁₀ D correlation, F = free
+/// extractant dimer [mol·L⁻¹], pH = −log₁₀([H⁺]/(mol·L⁻¹)) (concentration basis).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CorrelationTerm {
+    /// Coefficient c [-].
+    pub coef: f64,
+    /// Power of pH a (default 0).
+    #[serde(default)]
+    pub ph: u32,
+    /// Power of F b (default 0).
+    #[serde(default)]
+    pub extractant: u32,
+    /// Power of log₁₀ F c (default 0).
+    #[serde(default)]
+    pub log_extractant: u32,
+}
+
+/// Distribution law of one component inside a [`PerComponent`] model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "law", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ComponentLaw {
+    /// Constant D [-] (e.g. an impurity beside correlated rare earths).
+    ConstantD {
+        /// D [-].
+        d: f64,
+    },
+    /// Cation-exchange mass action (eq. 1–2): D = K_ex ([(HA)₂]_free)^n / [H⁺]^z on the molar
+    /// basis, with z, n from the component.
+    MassAction {
+        /// log₁₀ K_ex [-] on the molar basis.
+        log10_k: f64,
+    },
+    /// Empirical correlation log₁₀ D = Σ terms (eq. 6).
+    Correlation {
+        /// Polynomial terms.
+        terms: Vec<CorrelationTerm>,
+    },
+}
+
+/// Per-component laws sharing one stage state (mass action, correlations, constant-D
+/// impurities, the saponification cation).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PerComponent {
+    /// Law per component.
+    pub laws: Vec<ComponentLaw>,
+    /// Charge z per component [-].
+    pub charge: Vec<f64>,
+    /// Extractant dimer units n per component [-].
+    pub units: Vec<f64>,
+}
+
+/// Smallest concentration used inside logarithms [mol·m⁻³].
+const LOG_FLOOR: f64 = 1e-300;
+
+impl PerComponent {
+    fn eval(
+        &self,
+        state: &StageState<'_>,
+        d: &mut [f64],
+        mut der: Option<&mut DistributionDerivatives<'_>>,
+    ) {
+        let ln10 = std::f64::consts::LN_10;
+        let hm = state.h_plus.max(LOG_FLOOR) / MOL_PER_M3_PER_MOLAR;
+        let em = state.free_extractant.max(LOG_FLOOR) / MOL_PER_M3_PER_MOLAR;
+        let ph = -hm.log10();
+        let lf = em.log10();
+        for (j, law) in self.laws.iter().enumerate() {
+            let (lnd, dh, de) = match law {
+                ComponentLaw::ConstantD { d } => (d.ln(), 0.0, 0.0),
+                ComponentLaw::MassAction { log10_k } => {
+                    let z = self.charge[j];
+                    let n = self.units[j];
+                    (log10_k * ln10 + n * em.ln() - z * hm.ln(), -z, n)
+                }
+                ComponentLaw::Correlation { terms } => {
+                    let (mut v, mut dph, mut df, mut dlf) = (0.0, 0.0, 0.0, 0.0);
+                    for t in terms {
+                        let p = powi(ph, t.ph);
+                        let f = powi(em, t.extractant);
+                        let l = powi(lf, t.log_extractant);
+                        v += t.coef * p * f * l;
+                        if t.ph > 0 {
+                            dph += t.coef * f64::from(t.ph) * powi(ph, t.ph - 1) * f * l;
+                        }
+                        if t.extractant > 0 {
+                            // ∂(F^b)/∂ln F = b F^b
+                            df += t.coef * p * f64::from(t.extractant) * f * l;
+                        }
+                        if t.log_extractant > 0 {
+                            dlf += t.coef
+                                * p
+                                * f
+                                * f64::from(t.log_extractant)
+                                * powi(lf, t.log_extractant - 1);
+                        }
+                    }
+                    // ∂pH/∂ln h = −1/ln10; ∂log10F/∂ln e = 1/ln10
+                    (v * ln10, -dph, df * ln10 + dlf)
+                }
+            };
+            d[j] = lnd.exp();
+            if let Some(der) = der.as_deref_mut() {
+                der.d_ln_h[j] = dh;
+                der.d_ln_extractant[j] = de;
+            }
+        }
+    }
+}
+
+fn powi(x: f64, k: u32) -> f64 {
+    match k {
+        0 => 1.0,
+        1 => x,
+        2 => x * x,
+        _ => x.powi(k as i32),
+    }
+}
+
+impl Equilibrium for PerComponent {
+    fn n_components(&self) -> usize {
+        self.laws.len()
+    }
+    fn needs_acid_and_extractant(&self) -> bool {
+        self.laws
+            .iter()
+            .any(|l| !matches!(l, ComponentLaw::ConstantD { .. }))
+    }
+    fn composition_dependent(&self) -> bool {
+        false
+    }
+    fn distribution(&self, state: &StageState<'_>, d: &mut [f64]) {
+        self.eval(state, d, None);
+    }
+    fn distribution_derivatives(
+        &self,
+        state: &StageState<'_>,
+        d: &mut [f64],
+        der: &mut DistributionDerivatives<'_>,
+    ) {
+        self.eval(state, d, Some(der));
+    }
+}
+
+/// Basis on which constant separation factors fix the absolute level of D.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "basis", rename_all = "snake_case", deny_unknown_fields)]
+pub enum SeparationBasis {
+    /// D_ref fixed: D_j = β_j D_ref (a constant-D model).
+    FixedReference {
+        /// D of the reference component [-].
+        d_ref: f64,
+    },
+    /// Organic saturated with metal at `loading`: D_j = β_j Y / Σ β_i c_aq,i (eq. 4).
+    SaturatedOrganic {
+        /// Total metal in the organic Y [mol·m⁻³].
+        loading: f64,
+    },
+}
+
+/// Configuration of a section's equilibrium model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "model", rename_all = "snake_case", deny_unknown_fields)]
+pub enum EquilibriumSpec {
+    /// Constant D per component (symbol → D [-]).
+    ConstantD {
+        /// D [-] per component symbol; every cascade component needs an entry.
+        d: BTreeMap<String, f64>,
+    },
+    /// Constant separation factors relative to a reference component.
+    SeparationFactors {
+        /// Reference component symbol (β = 1).
+        reference: String,
+        /// β [-] per component symbol (the reference may be omitted).
+        beta: BTreeMap<String, f64>,
+        /// How the level of D is fixed.
+        basis: SeparationBasis,
+    },
+    /// Per-component laws: cation-exchange mass action, empirical correlations, constant D.
+    PerComponent {
+        /// Law per component symbol; every cascade component needs an entry.
+        laws: BTreeMap<String, ComponentLaw>,
+    },
+}
+
+fn lookup<'a, T>(
+    map: &'a BTreeMap<String, T>,
+    components: &[Component],
+    field: &str,
+) -> Result<Vec<&'a T>, SxError> {
+    for k in map.keys() {
+        if !components.iter().any(|c| &c.symbol == k) {
+            return Err(SxError::UnknownComponent {
+                field: field.to_string(),
+                name: k.clone(),
+            });
+        }
+    }
+    components
+        .iter()
+        .map(|c| {
+            map.get(&c.symbol).ok_or_else(|| {
+                SxError::config(
+                    format!("{field}.{}", c.symbol),
+                    "missing",
+                    "every component needs an entry",
+                )
+            })
+        })
+        .collect()
+}
+
+fn positive(v: f64, field: String) -> Result<f64, SxError> {
+    if v.is_finite() && v > 0.0 {
+        Ok(v)
+    } else {
+        Err(SxError::config(field, v, "must be finite and > 0"))
+    }
+}
+
+impl EquilibriumSpec {
+    /// Validates the spec against the cascade components and builds the model.
+    /// `field` names the spec in errors (e.g. `sections[1].equilibrium`).
+    pub fn build(
+        &self,
+        components: &[Component],
+        field: &str,
+    ) -> Result<Arc<dyn Equilibrium>, SxError> {
+        match self {
+            EquilibriumSpec::ConstantD { d } => {
+                let f = format!("{field}.d");
+                let v = lookup(d, components, &f)?;
+                let d = v
+                    .iter()
+                    .zip(components)
+                    .map(|(x, c)| positive(**x, format!("{f}.{}", c.symbol)))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(Arc::new(ConstantD { d }))
+            }
+            EquilibriumSpec::SeparationFactors {
+                reference,
+                beta,
+                basis,
+            } => {
+                if !components.iter().any(|c| &c.symbol == reference) {
+                    return Err(SxError::UnknownComponent {
+                        field: format!("{field}.reference"),
+                        name: reference.clone(),
+                    });
+                }
+                let mut full = beta.clone();
+                if let Some(b) = full.get(reference)
+                    && (b - 1.0).abs() > 1e-12
+                {
+                    return Err(SxError::config(
+                        format!("{field}.beta.{reference}"),
+                        b,
+                        "the reference component has β = 1",
+                    ));
+                }
+                full.insert(reference.clone(), 1.0);
+                let f = format!("{field}.beta");
+                let v = lookup(&full, components, &f)?;
+                let beta = v
+                    .iter()
+                    .zip(components)
+                    .map(|(x, c)| positive(**x, format!("{f}.{}", c.symbol)))
+                    .collect::<Result<Vec<_>, _>>()?;
+                match basis {
+                    SeparationBasis::FixedReference { d_ref } => {
+                        let d_ref = positive(*d_ref, format!("{field}.d_ref"))?;
+                        Ok(Arc::new(ConstantD {
+                            d: beta.iter().map(|b| b * d_ref).collect(),
+                        }))
+                    }
+                    SeparationBasis::SaturatedOrganic { loading } => {
+                        let loading = positive(*loading, format!("{field}.loading"))?;
+                        Ok(Arc::new(SaturatedSeparationFactors { beta, loading }))
+                    }
+                }
+            }
+            EquilibriumSpec::PerComponent { laws } => {
+                let f = format!("{field}.laws");
+                let v = lookup(laws, components, &f)?;
+                for (law, c) in v.iter().zip(components) {
+                    let lf = format!("{f}.{}", c.symbol);
+                    match law {
+                        ComponentLaw::ConstantD { d } => {
+                            positive(*d, format!("{lf}.d"))?;
+                        }
+                        ComponentLaw::MassAction { log10_k } => {
+                            if !log10_k.is_finite() {
+                                return Err(SxError::config(
+                                    format!("{lf}.log10_k"),
+                                    log10_k,
+                                    "must be finite",
+                                ));
+                            }
+                        }
+                        ComponentLaw::Correlation { terms } => {
+                            if terms.is_empty() {
+                                return Err(SxError::config(
+                                    format!("{lf}.terms"),
+                                    "[]",
+                                    "needs at least one term",
+                                ));
+                            }
+                            for (i, t) in terms.iter().enumerate() {
+                                if !t.coef.is_finite() {
+                                    return Err(SxError::config(
+                                        format!("{lf}.terms[{i}].coef"),
+                                        t.coef,
+                                        "must be finite",
+                                    ));
+                                }
+                            }
+                        }
+                    }
+                }
+                Ok(Arc::new(PerComponent {
+                    laws: v.into_iter().cloned().collect(),
+                    charge: components.iter().map(|c| c.charge).collect(),
+                    units: components.iter().map(|c| c.extractant_units).collect(),
+                }))
+            }
+        }
+    }
+}

@@ -1,0 +1,455 @@
+//! The three steady-state solvers: [`KremserExact`], [`SuccessiveSubstitution`], [`Newton`].
+//! Algorithms: `docs/science/sx.md` §4.
+
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use crate::blocktri::BlockTridiagonal;
+use crate::linear::dense_solve;
+use crate::solution::{
+    Solution, SolveStatus, StageProfiles, SteadySolver, build_solution, load_profiles,
+};
+use crate::system::StageSystem;
+use crate::topology::Cascade;
+
+/// Exact linear solve per component for constant-D cascades: the tridiagonal stage balance
+/// (plus recycle couplings) solved directly — the rigorous equivalent of the Kremser equation,
+/// valid for any topology. Reports [`SolveStatus::NotApplicable`] when a model is not constant.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct KremserExact;
+
+impl SteadySolver for KremserExact {
+    fn name(&self) -> &'static str {
+        "kremser_exact"
+    }
+    fn solve_from(&self, cascade: &Cascade, _initial: Option<&StageProfiles>) -> Solution {
+        let t0 = Instant::now();
+        let mut sys = StageSystem::new(cascade);
+        if !cascade.is_constant_d() {
+            tracing::warn!("kremser_exact: the cascade has a non-constant equilibrium model");
+            return build_solution(
+                &sys,
+                self.name(),
+                SolveStatus::NotApplicable,
+                0,
+                f64::NAN,
+                t0.elapsed().as_secs_f64(),
+            );
+        }
+        sys.update_equilibrium(false);
+        sys.transport_components();
+        let mut r = vec![0.0; sys.dim()];
+        let mut w = vec![0.0; sys.dim()];
+        let res = sys.scaled_norm_inf(&mut r, &mut w);
+        let status = if res.is_finite() {
+            SolveStatus::Converged
+        } else {
+            SolveStatus::Diverged
+        };
+        build_solution(
+            &sys,
+            self.name(),
+            status,
+            1,
+            res,
+            t0.elapsed().as_secs_f64(),
+        )
+    }
+}
+
+/// Successive substitution (Wang–Henke analogue): with D fixed on every stage, one
+/// tridiagonal solve per component, then the acid and free-extractant closures, then D
+/// updated from the stage state with damping in ln D.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SuccessiveSubstitution {
+    /// Maximum sweeps (default 50 000).
+    pub max_iterations: usize,
+    /// Convergence tolerance on the max scaled residual (default 1e-12).
+    pub tolerance: f64,
+    /// Damping ω in ln D ← (1−ω) ln D + ω ln D_new, in (0, 1] (default 1, undamped).
+    pub damping: f64,
+}
+
+impl Default for SuccessiveSubstitution {
+    fn default() -> Self {
+        Self {
+            max_iterations: 50_000,
+            tolerance: 1e-12,
+            damping: 1.0,
+        }
+    }
+}
+
+/// Initial state when no profile is given: the mixed-feed aqueous concentration on every
+/// stage, acid from the mixed aqueous feeds, half the extractant free.
+fn initial_state(sys: &mut StageSystem<'_>) {
+    let c = sys.c;
+    let (n, nc) = (sys.n, sys.nc);
+    let qa: f64 = c.flows.aqueous_out.iter().sum::<f64>() / n as f64;
+    for j in 0..nc {
+        let x = (c.total_feed(j) / qa).max(1e-12);
+        for k in 0..n {
+            sys.x[k * nc + j] = x;
+        }
+    }
+    if sys.acid {
+        let acid: f64 = c.acid_fed / qa;
+        for k in 0..n {
+            sys.h[k] = acid.max(1e-3);
+            sys.e[k] = 0.5 * c.extractant_total[k];
+        }
+    }
+}
+
+impl SuccessiveSubstitution {
+    /// Runs up to `max` sweeps on a system whose D is loaded; returns (sweeps, status, residual).
+    pub(crate) fn sweeps(
+        &self,
+        sys: &mut StageSystem<'_>,
+        max: usize,
+    ) -> (usize, SolveStatus, f64) {
+        let dim = sys.dim();
+        let mut r = vec![0.0; dim];
+        let mut w = vec![0.0; dim];
+        let mut lnd_old = vec![0.0; sys.d.len()];
+        let omega = self.damping.clamp(1e-3, 1.0);
+        let mut res = f64::INFINITY;
+        for it in 1..=max {
+            for (o, d) in lnd_old.iter_mut().zip(&sys.d) {
+                *o = d.ln();
+            }
+            sys.transport_components();
+            sys.normalise_saturated();
+            sys.transport_acid();
+            sys.update_equilibrium(false);
+            res = sys.scaled_norm_inf(&mut r, &mut w);
+            tracing::trace!(sweep = it, residual = res, "substitution");
+            if !res.is_finite() {
+                return (it, SolveStatus::Diverged, res);
+            }
+            if res <= self.tolerance {
+                return (it, SolveStatus::Converged, res);
+            }
+            if omega < 1.0 {
+                for (d, o) in sys.d.iter_mut().zip(&lnd_old) {
+                    *d = ((1.0 - omega) * o + omega * d.ln()).exp();
+                }
+            }
+        }
+        (max, SolveStatus::MaxIterations, res)
+    }
+}
+
+impl SteadySolver for SuccessiveSubstitution {
+    fn name(&self) -> &'static str {
+        "substitution"
+    }
+    fn solve_from(&self, cascade: &Cascade, initial: Option<&StageProfiles>) -> Solution {
+        let t0 = Instant::now();
+        let mut sys = StageSystem::new(cascade);
+        if !initial.is_some_and(|p| load_profiles(&mut sys, p)) {
+            initial_state(&mut sys);
+        }
+        sys.update_equilibrium(false);
+        let (it, status, res) = self.sweeps(&mut sys, self.max_iterations);
+        if status == SolveStatus::MaxIterations {
+            tracing::warn!(
+                iterations = it,
+                residual = res,
+                "substitution: iteration limit reached"
+            );
+        }
+        build_solution(
+            &sys,
+            self.name(),
+            status,
+            it,
+            res,
+            t0.elapsed().as_secs_f64(),
+        )
+    }
+}
+
+/// Newton–Raphson on the full block-tridiagonal stage system (Naphtali–Sandholm form):
+/// unknowns ln c_aq per component plus ln [H⁺] and ln [(HA)₂]_free per stage, analytic
+/// Jacobian, block-Thomas LU, recycles by a Woodbury correction, damping by step halving under
+/// Deuflhard's natural monotonicity test, started from a few substitution sweeps or a given profile.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Newton {
+    /// Maximum Newton steps (default 60).
+    pub max_iterations: usize,
+    /// Convergence tolerance on the max scaled residual (default 1e-12).
+    pub tolerance: f64,
+    /// Substitution sweeps for the initial estimate when none is given (default 30).
+    pub initial_sweeps: usize,
+    /// Damping of those sweeps (default 1).
+    pub initial_damping: f64,
+    /// Largest change of any log unknown in one step (default 3, i.e. a factor e³ ≈ 20).
+    pub max_log_step: f64,
+    /// Maximum step halvings (default 30).
+    pub max_halvings: usize,
+}
+
+impl Default for Newton {
+    fn default() -> Self {
+        Self {
+            max_iterations: 60,
+            tolerance: 1e-12,
+            initial_sweeps: 30,
+            initial_damping: 1.0,
+            max_log_step: 3.0,
+            max_halvings: 30,
+        }
+    }
+}
+
+/// Preallocated Newton storage (nothing is allocated inside the iteration loop).
+#[derive(Debug)]
+struct NewtonWork {
+    bt: BlockTridiagonal,
+    rec: Vec<f64>,
+    r: Vec<f64>,
+    w: Vec<f64>,
+    dx: Vec<f64>,
+    dbar: Vec<f64>,
+    v: Vec<f64>,
+    vt: Vec<f64>,
+    z: Vec<f64>,
+    k0: Vec<f64>,
+    k: Vec<f64>,
+    b: Vec<f64>,
+}
+
+fn norm2(v: &[f64]) -> f64 {
+    v.iter().map(|x| x * x).sum::<f64>().sqrt()
+}
+
+impl Newton {
+    fn run(&self, sys: &mut StageSystem<'_>, t0: Instant) -> Solution {
+        let (n, nb, dim) = (sys.n, sys.nb, sys.dim());
+        let m = sys.c.recycles.len();
+        let mr = m * nb;
+        let mut wk = NewtonWork {
+            bt: BlockTridiagonal::new(n, nb),
+            rec: vec![0.0; m * nb * nb],
+            r: vec![0.0; dim],
+            w: vec![0.0; dim],
+            dx: vec![0.0; dim],
+            dbar: vec![0.0; dim],
+            v: vec![0.0; dim],
+            vt: vec![0.0; dim],
+            z: vec![0.0; mr * dim],
+            k0: vec![0.0; mr * mr],
+            k: vec![0.0; mr * mr],
+            b: vec![0.0; mr],
+        };
+        sys.pack(&mut wk.v);
+        let mut status = SolveStatus::MaxIterations;
+        let mut res = f64::INFINITY;
+        let mut iterations = 0;
+        for it in 0..=self.max_iterations {
+            sys.load(&wk.v, true);
+            sys.residual(&mut wk.r);
+            sys.scales(&mut wk.w);
+            res =
+                wk.r.iter()
+                    .zip(&wk.w)
+                    .map(|(a, b)| (a * b).abs())
+                    .fold(0.0, f64::max);
+            tracing::trace!(iteration = it, residual = res, "newton");
+            iterations = it;
+            if !res.is_finite() {
+                status = SolveStatus::Diverged;
+                break;
+            }
+            if res <= self.tolerance {
+                status = SolveStatus::Converged;
+                break;
+            }
+            if it == self.max_iterations {
+                break;
+            }
+            sys.jacobian(&wk.w, &mut wk.bt, &mut wk.rec);
+            if let Err(e) = wk.bt.factor() {
+                tracing::warn!(stage = e.stage, "newton: singular Jacobian block");
+                status = SolveStatus::Stalled;
+                break;
+            }
+            if m > 0 {
+                woodbury_prepare(sys, &mut wk, nb, dim, mr);
+            }
+            for i in 0..dim {
+                wk.dx[i] = -wk.r[i] * wk.w[i];
+            }
+            newton_solve(
+                sys, &mut wk.dx, &wk.bt, &wk.z, &wk.k0, &mut wk.k, &mut wk.b, &wk.rec, nb, dim, mr,
+            );
+            let big = wk.dx.iter().fold(0.0f64, |a, d| a.max(d.abs()));
+            if !big.is_finite() {
+                status = SolveStatus::Diverged;
+                break;
+            }
+            let ndx = norm2(&wk.dx);
+            // Natural monotonicity test (Deuflhard): the simplified Newton correction at the
+            // trial point, with the same factorisation, must shrink.
+            let mut alpha = if big > self.max_log_step {
+                self.max_log_step / big
+            } else {
+                1.0
+            };
+            let mut accepted = false;
+            for _ in 0..=self.max_halvings {
+                for i in 0..dim {
+                    wk.vt[i] = wk.v[i] + alpha * wk.dx[i];
+                }
+                sys.load(&wk.vt, false);
+                sys.residual(&mut wk.r);
+                for i in 0..dim {
+                    wk.dbar[i] = -wk.r[i] * wk.w[i];
+                }
+                let finite = wk.dbar.iter().all(|x| x.is_finite());
+                if finite {
+                    newton_solve(
+                        sys,
+                        &mut wk.dbar,
+                        &wk.bt,
+                        &wk.z,
+                        &wk.k0,
+                        &mut wk.k,
+                        &mut wk.b,
+                        &wk.rec,
+                        nb,
+                        dim,
+                        mr,
+                    );
+                    let nbar = norm2(&wk.dbar);
+                    if nbar.is_finite() && (nbar <= (1.0 - 0.25 * alpha) * ndx || ndx < 1e-10) {
+                        accepted = true;
+                        break;
+                    }
+                }
+                alpha *= 0.5;
+            }
+            if !accepted {
+                tracing::warn!(iteration = it, residual = res, "newton: damping failed");
+                status = SolveStatus::Stalled;
+                break;
+            }
+            std::mem::swap(&mut wk.v, &mut wk.vt);
+        }
+        sys.load(&wk.v, false);
+        build_solution(
+            sys,
+            self.name(),
+            status,
+            iterations,
+            res,
+            t0.elapsed().as_secs_f64(),
+        )
+    }
+}
+
+/// Recycle correction, part 1 (once per factorisation): Z = T⁻¹U for the unit columns on the
+/// receiving stages' rows, and K = I + VᵀZ (J = T + UVᵀ, rank m·n_b).
+fn woodbury_prepare(sys: &StageSystem<'_>, wk: &mut NewtonWork, nb: usize, dim: usize, mr: usize) {
+    let bs = nb * nb;
+    let recs = &sys.c.recycles;
+    for (ri, r) in recs.iter().enumerate() {
+        for i in 0..nb {
+            let col = ri * nb + i;
+            let z = &mut wk.z[col * dim..(col + 1) * dim];
+            z.fill(0.0);
+            z[r.to_stage * nb + i] = 1.0;
+            wk.bt.solve(z);
+        }
+    }
+    for (ri, r) in recs.iter().enumerate() {
+        let blk = &wk.rec[ri * bs..(ri + 1) * bs];
+        let s0 = r.from_stage * nb;
+        for i in 0..nb {
+            let row = ri * nb + i;
+            for col in 0..mr {
+                let z = &wk.z[col * dim + s0..col * dim + s0 + nb];
+                let mut acc = if row == col { 1.0 } else { 0.0 };
+                for p in 0..nb {
+                    acc += blk[i * nb + p] * z[p];
+                }
+                wk.k0[row * mr + col] = acc;
+            }
+        }
+    }
+}
+
+/// Solves J x = rhs in place with the block-tridiagonal factors and, if there are recycles,
+/// the Woodbury correction x = z − Z (K⁻¹ Vᵀ z).
+#[allow(clippy::too_many_arguments)]
+fn newton_solve(
+    sys: &StageSystem<'_>,
+    x: &mut [f64],
+    bt: &BlockTridiagonal,
+    zc: &[f64],
+    k0: &[f64],
+    k: &mut [f64],
+    b: &mut [f64],
+    rec: &[f64],
+    nb: usize,
+    dim: usize,
+    mr: usize,
+) {
+    bt.solve(x);
+    if mr == 0 {
+        return;
+    }
+    let bs = nb * nb;
+    for (ri, r) in sys.c.recycles.iter().enumerate() {
+        let blk = &rec[ri * bs..(ri + 1) * bs];
+        let s0 = r.from_stage * nb;
+        for i in 0..nb {
+            let mut acc = 0.0;
+            for p in 0..nb {
+                acc += blk[i * nb + p] * x[s0 + p];
+            }
+            b[ri * nb + i] = acc;
+        }
+    }
+    k.copy_from_slice(k0);
+    dense_solve(k, b, mr);
+    for col in 0..mr {
+        let a = b[col];
+        if a != 0.0 {
+            let z = &zc[col * dim..(col + 1) * dim];
+            for (d, zv) in x.iter_mut().zip(z) {
+                *d -= a * zv;
+            }
+        }
+    }
+}
+
+impl SteadySolver for Newton {
+    fn name(&self) -> &'static str {
+        "newton"
+    }
+    fn solve_from(&self, cascade: &Cascade, initial: Option<&StageProfiles>) -> Solution {
+        let t0 = Instant::now();
+        let mut sys = StageSystem::new(cascade);
+        if !initial.is_some_and(|p| load_profiles(&mut sys, p)) {
+            initial_state(&mut sys);
+            sys.update_equilibrium(false);
+            let sub = SuccessiveSubstitution {
+                max_iterations: self.initial_sweeps,
+                tolerance: self.tolerance,
+                damping: self.initial_damping,
+            };
+            let (_it, status, _res) = sub.sweeps(&mut sys, self.initial_sweeps);
+            if status == SolveStatus::Diverged {
+                initial_state(&mut sys);
+            }
+        } else {
+            sys.update_equilibrium(false);
+        }
+        self.run(&mut sys, t0)
+    }
+}
