@@ -11,7 +11,7 @@
 //!   stoichiometric vector ν spans the null space of the element-and-charge matrix
 //!   (eq. RX-1, A·ν = 0); if that null space is one-dimensional and ν has the sign pattern of
 //!   the written sides, the smallest integer coefficients are returned (or, when ν is not
-//!   rational within 1e-9 with denominators ≤ 10⁶, the real coefficients scaled so the smallest
+//!   rational within 1e-10 with denominators ≤ 10⁶, the real coefficients scaled so the smallest
 //!   is 1). Zero dimensions ("cannot be balanced") and more than one ("not unique: n independent
 //!   reactions") are errors;
 //! - if coefficients are written, the reaction is checked: every element and the charge must
@@ -429,7 +429,7 @@ fn gcd(a: i64, b: i64) -> i64 {
     if b == 0 { a.abs() } else { gcd(b, a % b) }
 }
 
-/// Best rational approximation p/q of x > 0 with q ≤ MAX_DENOMINATOR within 1e-9 relative.
+/// Best rational approximation p/q of x > 0 with q ≤ MAX_DENOMINATOR within 1e-10 relative.
 fn rationalize(x: f64) -> Option<(i64, i64)> {
     let (mut h0, mut h1, mut k0, mut k1) = (0i64, 1i64, 1i64, 0i64);
     let mut y = x;
@@ -445,7 +445,7 @@ fn rationalize(x: f64) -> Option<(i64, i64)> {
             return None;
         }
         (h0, h1, k0, k1) = (h1, h2, k1, k2);
-        if ((h1 as f64 / k1 as f64) - x).abs() <= 1e-9 * x {
+        if ((h1 as f64 / k1 as f64) - x).abs() <= 1e-10 * x {
             return Some((h1, k1));
         }
         let frac = y - a;
@@ -530,7 +530,7 @@ mod tests {
             smallest_integers(&[0.5, 1.0, 1.5]),
             Some(vec![1.0, 2.0, 3.0])
         );
-        assert_eq!(rationalize(std::f64::consts::PI), None);
+        assert_eq!(rationalize(1.0000001), None); // needs q = 1e7 > 1e6
     }
 
     #[test]
