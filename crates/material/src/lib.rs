@@ -26,6 +26,7 @@ pub mod formula;
 pub mod lot;
 pub mod reaction;
 pub mod stream;
+pub mod thermo;
 pub mod units;
 pub mod vector;
 

@@ -417,18 +417,22 @@ def freed_records(gfun, nasa_recs):
         ("La2O3", "La2O3", {"La": 2, "O": 3}, 1, (300, 1100), None, None),
         ("CeO2", "CeO2", {"Ce": 1, "O": 2}, 1, (300, 1000), None, None),
         ("PrO1.833", "Pr1000O1833", {"Pr": 1, "O": 1.833}, 1000, (300, 1000), None, "FREED key Pr1000O1833 divided by 1000; loses oxygen on heating in air (not modelled)"),
-        ("CaF2", "CaF2", {"Ca": 1, "F": 2}, 1, (300, 1400), "nasa", None),
-        ("CaO", "CaO", {"Ca": 1, "O": 1}, 1, (300, 1700), None, None),
+        ("CaF2", "CaF2", {"Ca": 1, "F": 2}, 1, (300, 1100), "nasa", "fit window ends below Ca melting (1115 K): the pre-transition Cp rise of CaF2 towards alpha->beta (1424 K) is not in the fit"),
+        ("CaO", "CaO", {"Ca": 1, "O": 1}, 1, (300, 1100), None, None),
         ("CaCl2", "CaCl2", {"Ca": 1, "Cl": 2}, 1, (300, 1000), "nasa", None),
-        ("CaI2", "CaI2", {"Ca": 1, "I": 2}, 1, (300, 1000), (1052, 41800, "Tm 1052 K (thermo-data.md §4); fusion enthalpy 41.8 kJ/mol (est.)"), None),
+        ("CaI2", "CaI2", {"Ca": 1, "I": 2}, 1, (300, 1000), (1052, 41800, "Tm 1052 K (thermo-data.md §4); fusion enthalpy 41.8 kJ/mol (est.)"), "iodine changes reference state at 387 K and 457 K inside the window: 5-parameter fit ill-conditioned"),
         ("LiF", "LiF", {"Li": 1, "F": 1}, 1, (300, 1100), "nasa", "FREED departs from JANAF by ~29 kJ/mol above ~1200 K (thermo-data.md §6.3): prefer NASA/JANAF for LiF at high T"),
         ("MgF2", "MgF2", {"Mg": 1, "F": 2}, 1, (300, 1500), "nasa", None),
         ("MgO", "MgO", {"Mg": 1, "O": 1}, 1, (300, 1300), None, None),
     ]
     # Sm compounds: the 5-parameter fit is ill-conditioned (unphysical Cp); take the Cp shape of the
     # Nd analogue and fit only h0 and s0.
-    CP_ANALOGUE = {"SmF3": "NdF3", "Sm2O3": "Nd2O3"}
-    cp_done = {}
+    CP_ANALOGUE = {"SmF3": "NdF3", "Sm2O3": "Nd2O3", "CaI2": "CaI2-WebBook"}
+    # CaI2: Maier-Kelley fit of the WebBook Shomate Cp (thermo-data.md §4) over 298-1000 K
+    Ts = np.arange(300.0, 1001.0, 20.0)
+    ci = [{"t_lo": 298.15, "t_hi": 1052, "A": 71.469, "B": 19.248, "C": 0.448, "D": -0.138, "E": -0.0079}]
+    cc, *_ = np.linalg.lstsq(np.array([[1.0, T, 1 / T**2] for T in Ts]), np.array([shomate_eval_cp(ci, T) for T in Ts]), rcond=None)
+    cp_done = {"CaI2-WebBook": tuple(cc)}
     out, report = [], []
     for sp, key, comp, scale, (w0, w1), melt, flag in table:
         raw = d[key]
@@ -448,7 +452,7 @@ def freed_records(gfun, nasa_recs):
             y2 = y - (A[:, 2] * a + A[:, 3] * b + A[:, 4] * c)
             c2, *_ = np.linalg.lstsq(A[:, :2], y2, rcond=None)
             coef = np.array([c2[0], c2[1], a, b, c])
-            flag = flag + f"; Cp shape taken from the {CP_ANALOGUE[sp]} fit, only dfH298 and S298 fitted"
+            flag = flag + f"; Cp shape taken from the {CP_ANALOGUE[sp]} Maier-Kelley fit, only dfH298 and S298 fitted"
         else:
             coef, *_ = np.linalg.lstsq(A, y, rcond=None)
         h0, s0, a, b, c = coef
