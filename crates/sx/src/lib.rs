@@ -59,6 +59,8 @@ pub mod blocktri;
 pub mod cases;
 pub mod component;
 pub mod data;
+pub mod design;
+pub mod dynamics;
 pub mod equilibrium;
 mod error;
 mod linear;
