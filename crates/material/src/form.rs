@@ -24,22 +24,29 @@ use crate::error::MaterialError;
 /// Physical form of a lot (or a stream) with its state. Units in brackets; in a
 /// [`crate::Stream`] the extensive fields (volumes) are flows \[m³·s⁻¹\].
 ///
-/// Serialised as a tagged enum: `{"kind": "aqueous_solution", "volume": 1.0, "acidity": 500.0}`.
+/// Serialised as a tagged enum: `{"kind": "aqueous_solution", "volume": 1.0, "acidity": 500.0}`
+/// (plain numbers in SI). Fields with a unit newtype (volume, acidity, free extractant,
+/// thickness, density, grain size) also deserialise from strings with units:
+/// `{"kind": "aqueous_solution", "volume": "2 m3", "acidity": "0.5 mol/L"}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Form {
     /// An aqueous solution (leach liquor, SX feed, raffinate, strip liquor).
     AqueousSolution {
         /// Volume \[m³\] (extensive).
+        #[serde(deserialize_with = "crate::units::de_si::<_, crate::units::Volume>")]
         volume: f64,
         /// Free acidity, concentration of free H⁺ \[mol·m⁻³\] (1 mol/L = 1000 mol·m⁻³).
+        #[serde(deserialize_with = "crate::units::de_si::<_, crate::units::Concentration>")]
         acidity: f64,
     },
     /// An organic (solvent-extraction) phase.
     OrganicPhase {
         /// Volume \[m³\] (extensive).
+        #[serde(deserialize_with = "crate::units::de_si::<_, crate::units::Volume>")]
         volume: f64,
         /// Concentration of free (unloaded) extractant \[mol·m⁻³\].
+        #[serde(deserialize_with = "crate::units::de_si::<_, crate::units::Concentration>")]
         free_extractant: f64,
     },
     /// Oxide (e.g. Nd₂O₃, Pr₆O₁₁, mixed RE oxide).
@@ -53,6 +60,7 @@ pub enum Form {
     /// Strip-cast alloy flake.
     Flake {
         /// Mean flake thickness \[m\].
+        #[serde(deserialize_with = "crate::units::de_si::<_, crate::units::Length>")]
         thickness: f64,
     },
     /// Powder (hydrogen-decrepitated or jet-milled). Oxygen is in the composition, not here.
@@ -63,6 +71,7 @@ pub enum Form {
     /// Pressed green compact.
     GreenCompact {
         /// Bulk density \[kg·m⁻³\].
+        #[serde(deserialize_with = "crate::units::de_si::<_, crate::units::Density>")]
         density: f64,
         /// Degree of alignment of the easy axes \[-\], 0 (isotropic) to 1 (perfect).
         alignment: f64,
@@ -70,8 +79,10 @@ pub enum Form {
     /// Sintered (and possibly annealed/machined) magnet.
     SinteredMagnet {
         /// Bulk density \[kg·m⁻³\].
+        #[serde(deserialize_with = "crate::units::de_si::<_, crate::units::Density>")]
         density: f64,
         /// Mean grain size \[m\].
+        #[serde(deserialize_with = "crate::units::de_si::<_, crate::units::Length>")]
         grain_size: f64,
         /// Remanence Br \[T\], once measured or modelled.
         #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -12,7 +12,8 @@ use crate::vector::ElementVector;
 
 /// A continuous flow of material: species molar flows \[mol·s⁻¹\] and a form. In a stream the
 /// extensive fields of the form are flows: the `volume` of a solution or organic phase is a
-/// volume flow \[m³·s⁻¹\].
+/// volume flow \[m³·s⁻¹\]. (When deserialising a stream, give that field as a plain number in
+/// m³·s⁻¹: the unit-string form of [`Form`] fields parses volumes, not volume flows.)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Stream {

@@ -525,6 +525,27 @@ fn fmt_number(v: f64) -> String {
     }
 }
 
+/// Common interface of the unit newtypes (for generic code and serde helpers).
+pub trait Quantity:
+    Copy + fmt::Display + FromStr<Err = MaterialError> + Serialize + for<'de> Deserialize<'de>
+{
+    /// Canonical SI unit symbol.
+    const SI_UNIT: &'static str;
+    /// Dimension name used in error messages (e.g. `"mass flow"`).
+    const DIMENSION: &'static str;
+    /// The value in the SI unit.
+    fn si(self) -> f64;
+    /// From a value in the SI unit (unchecked).
+    fn from_si(value: f64) -> Self;
+}
+
+/// Serde helper: deserialise an `f64` SI field from either a plain number (SI) or a string with
+/// a unit of quantity `Q`, e.g.
+/// `#[serde(deserialize_with = "repm_material::units::de_si::<_, Volume>")] volume: f64`.
+pub fn de_si<'de, D: Deserializer<'de>, Q: Quantity>(d: D) -> Result<f64, D::Error> {
+    Q::deserialize(d).map(Q::si)
+}
+
 macro_rules! quantity {
     ($(#[$doc:meta])* $name:ident, $dim:literal, $unit:literal, $table:ident, nonneg = $nonneg:expr) => {
         $(#[$doc])*
@@ -565,6 +586,17 @@ macro_rules! quantity {
                     expected: $dim,
                     message: format!("unknown unit {unit:?}"),
                 })
+            }
+        }
+
+        impl Quantity for $name {
+            const SI_UNIT: &'static str = $unit;
+            const DIMENSION: &'static str = $dim;
+            fn si(self) -> f64 {
+                self.0
+            }
+            fn from_si(value: f64) -> Self {
+                $name(value)
             }
         }
 

@@ -177,3 +177,60 @@ fn lot_serde_round_trip_is_deterministic() {
         "{json}"
     );
 }
+
+#[test]
+fn forms_deserialise_from_numbers_or_unit_strings() {
+    let f: Form = serde_json::from_str(
+        r#"{"kind": "aqueous_solution", "volume": "2 m3", "acidity": "0.5 mol/L"}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        f,
+        Form::AqueousSolution {
+            volume: 2.0,
+            acidity: 500.0
+        }
+    );
+    let f: Form = serde_json::from_str(r#"{"kind": "flake", "thickness": "0.3 mm"}"#).unwrap();
+    assert_eq!(f, Form::Flake { thickness: 3e-4 });
+    let f: Form = serde_json::from_str(
+        r#"{"kind": "sintered_magnet", "density": "7.55 g/cm3", "grain_size": "5 um", "coercivity": 1.6e6}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        f,
+        Form::SinteredMagnet {
+            density: 7550.0,
+            grain_size: 5e-6,
+            remanence: None,
+            coercivity: Some(1.6e6)
+        }
+    );
+    assert!(serde_json::from_str::<Form>(r#"{"kind": "flake", "thickness": "3 K"}"#).is_err());
+    assert!(
+        serde_json::from_str::<Form>(r#"{"kind": "flake", "thickness": 1e-4, "colour": 1}"#)
+            .is_err()
+    );
+    assert!(serde_json::from_str::<Form>(r#"{"kind": "unobtainium"}"#).is_err());
+    let json = serde_json::to_string(&Form::Flake { thickness: 3e-4 }).unwrap();
+    assert_eq!(json, r#"{"kind":"flake","thickness":0.0003}"#);
+}
+
+#[test]
+fn stream_balance_over_a_duration() {
+    use repm_material::Stream;
+    let feed = Stream::from_formulas(Form::Salt, &[("NdF3", 0.002), ("PrF3", 0.0005)]).unwrap();
+    let lot = feed.into_lot(3600.0, LotId(1)).unwrap();
+    ElementBalance::new()
+        .input_stream(&feed, 3600.0)
+        .output_lot(&lot)
+        .check(1e-12)
+        .unwrap();
+    let report = ElementBalance::new()
+        .input_stream(&feed, 3600.0)
+        .output_lot(&lot)
+        .report();
+    assert_eq!(report.elements.len(), 3); // F, Pr, Nd
+    let json = serde_json::to_string(&report).unwrap();
+    assert!(json.contains(r#""element":"Nd""#), "{json}");
+}
