@@ -525,13 +525,15 @@ impl<J> Machine<J> {
         self.next_transition().map(|(t, _)| SimTime::from_nanos(t))
     }
 
-    /// Loads `job` with `work` of working time at `now` (first advancing to `now`). The job
-    /// progresses whenever the calendar is available and the machine is up.
+    /// Loads `job` with `work` of working time at `now`, first advancing to `now` (any job
+    /// outcome due by then is returned). The job progresses whenever the calendar is available
+    /// and the machine is up; off-shift periods pause it (always resumed), failures interrupt
+    /// it according to [`FailureConfig::on_interrupt`].
     ///
     /// # Errors
-    /// [`DesError::InvalidState`] (the job is handed back inside the error's message only as
-    /// text — check [`is_busy`](Self::is_busy) first) when a job is already loaded;
-    /// [`DesError::TimeWentBackwards`] when `now` precedes the last advance.
+    /// [`DesError::InvalidState`] when a job is still loaded after advancing (the new job is
+    /// dropped — check [`is_busy`](Self::is_busy) first); [`DesError::TimeWentBackwards`] when
+    /// `now` precedes the last advance.
     pub fn start(
         &mut self,
         now: SimTime,
@@ -913,5 +915,37 @@ mod tests {
             run(InterruptPolicy::Scrap),
             (MachineOutcome::Scrapped { job: 7, at: h(5.0) }, 1)
         );
+    }
+
+    #[test]
+    fn serde_round_trip_continues_identically() {
+        // Random TTF/TTR: the restored machine must carry the RNG state and the clock.
+        let cfg = FailureConfig {
+            time_to_failure: Distribution::Exponential { mean: 3.0 * 3600.0 },
+            time_to_repair: Distribution::Exponential { mean: 1800.0 },
+            clock: FailureClock::Calendar,
+            on_interrupt: InterruptPolicy::Restart,
+        };
+        let cal = Calendar::new(&CalendarConfig::weekly(&[0, 1, 2, 3, 4], 6.0, 22.0)).unwrap();
+        let mut a = Machine::new("m", SimTime::ZERO, cal, Some(cfg), stream(4, 0, "m")).unwrap();
+        a.start(h(7.0), 1_u32, Duration::from_secs(20 * 3600))
+            .unwrap();
+        a.advance(h(30.0)).unwrap();
+        let json = serde_json::to_string(&a).unwrap();
+        let mut b: Machine<u32> = serde_json::from_str(&json).unwrap();
+        let drive = |m: &mut Machine<u32>| {
+            let mut log = Vec::new();
+            let mut job = 1;
+            for _ in 0..200 {
+                let Some(t) = m.next_event() else { break };
+                if let Some(o) = m.advance(t).unwrap() {
+                    log.push(format!("{o:?}"));
+                    job += 1;
+                    m.start(t, job, Duration::from_secs(5 * 3600)).unwrap();
+                }
+            }
+            (log, m.failures(), m.availability(h(2000.0)))
+        };
+        assert_eq!(drive(&mut a), drive(&mut b));
     }
 }
