@@ -106,6 +106,8 @@ pub struct Formula {
     text: String,
     body_len: usize,
     counts: ElementVector,
+    /// Cached Σ counts × molar masses \[kg·mol⁻¹\].
+    molar_mass: f64,
     charge: i32,
     phase: Option<Phase>,
 }
@@ -125,6 +127,7 @@ impl Formula {
         Formula {
             body_len: text.len(),
             text,
+            molar_mass: element.molar_mass(),
             counts,
             charge: 0,
             phase: None,
@@ -138,7 +141,7 @@ impl Formula {
 
     /// Molar mass \[kg·mol⁻¹\] (sum of counts × IUPAC molar masses; electron mass neglected).
     pub fn molar_mass(&self) -> f64 {
-        self.counts.mass_of_amounts()
+        self.molar_mass
     }
 
     /// Mass fraction of `element` in this species \[kg·kg⁻¹\] (0 for the electron).
@@ -380,6 +383,7 @@ impl<'a> Parser<'a> {
                 text,
                 body_len: 1,
                 counts: ElementVector::zeros(),
+                molar_mass: 0.0,
                 charge: -1,
                 phase,
             });
@@ -427,6 +431,7 @@ impl<'a> Parser<'a> {
         Ok(Formula {
             text: render(&body, charge, phase),
             body_len,
+            molar_mass: counts.mass_of_amounts(),
             counts,
             charge,
             phase,

@@ -129,3 +129,46 @@ fn serde_and_display_round_trip() {
     assert_eq!(back, r);
     assert_eq!(r.reversed().reversed(), r);
 }
+
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    const KNOWN: &[&str] = &[
+        "2 NdF3 + 3 Ca = 2 Nd + 3 CaF2",
+        "Sm2O3 + 10 Co + 3 Ca = 2 SmCo5 + 3 CaO",
+        "Pr6O11 + 11 Ca = 6 Pr + 11 CaO",
+        "Nd+3 + 3 e- = Nd",
+    ];
+    /// Species with pairwise independent compositions (distinct element sets).
+    const SPECIES: &[&str] = &["NdF3", "CaO", "Fe", "B", "H2O", "Co", "DyCl3", "TbN"];
+
+    proptest! {
+        #[test]
+        fn scaling_keeps_and_perturbing_breaks_the_balance(
+            k in 0.01f64..100.0, which in 0usize..4, delta in 1e-6f64..0.5, pick in 0usize..8,
+        ) {
+            let r = Reaction::parse(KNOWN[which]).unwrap();
+            let s = r.scaled(k).unwrap();
+            prop_assert!(s.check_balance().is_ok());
+            let mut nu = s.stoichiometry();
+            let i = pick % nu.len();
+            nu[i].0 *= 1.0 + delta;
+            let n_re = s.reactants().len();
+            let re: Vec<(f64, Formula)> = nu[..n_re].iter().map(|(c, f)| (-c, f.clone())).collect();
+            let pr: Vec<(f64, Formula)> = nu[n_re..].to_vec();
+            prop_assert!(Reaction::new(re, pr).is_err());
+        }
+
+        #[test]
+        fn balancing_recovers_the_coefficients_of_a_synthesised_compound(
+            a in 0usize..8, b in 0usize..8, p in 1u32..9, q in 1u32..9,
+        ) {
+            prop_assume!(a != b);
+            let (sa, sb) = (SPECIES[a], SPECIES[b]);
+            let product = format!("({sa}){p}({sb}){q}");
+            let r = Reaction::parse(&format!("{sa} + {sb} = {product}")).unwrap();
+            prop_assert_eq!(coeffs(&r), (vec![f64::from(p), f64::from(q)], vec![1.0]));
+        }
+    }
+}
