@@ -408,14 +408,16 @@ impl HdFurnace {
         let (cap_gb, cap_m) = self.capacities(&body); // mol H
         let h_avail = h2_supplied / Element::H.molar_mass(); // mol H
         // ODE state: T, τ_gb, τ_m
-        let rhs = |t: f64, y: [f64; 3]| -> ([f64; 3], f64) {
+        // `on` = which reactions have passed incubation; fixed over a step (steps never straddle
+        // an incubation time), so RK4 sees a smooth right-hand side.
+        let rhs = |on: (bool, bool), y: [f64; 3]| -> ([f64; 3], f64) {
             let temp = y[0];
-            let dt_gb = if t >= c.gb_kinetics.incubation {
+            let dt_gb = if on.0 {
                 c.gb_kinetics.rate(temp, c.pressure)
             } else {
                 0.0
             };
-            let dt_m = if t >= c.matrix_kinetics.incubation {
+            let dt_m = if on.1 {
                 c.matrix_kinetics.rate(temp, c.pressure)
             } else {
                 0.0
@@ -448,22 +450,39 @@ impl HdFurnace {
         let mut supply_limited = false;
         let h = c.time_step;
         while t < c.absorption_time - 1e-9 {
-            let dt = h.min(c.absorption_time - t);
-            let (k1, l1) = rhs(t, y);
+            // Step: at most `time_step`, never across an incubation time (rate switches on), and
+            // small enough that τ advances by ≤ 0.01 (the rate can reach several s⁻¹ once the
+            // charge self-heats).
+            let mut dt = h.min(c.absorption_time - t);
+            for inc in [c.gb_kinetics.incubation, c.matrix_kinetics.incubation] {
+                if t < inc && t + dt > inc {
+                    dt = inc - t;
+                }
+            }
+            let on = (
+                t >= c.gb_kinetics.incubation - 1e-9,
+                t >= c.matrix_kinetics.incubation - 1e-9,
+            );
+            let (k0, _) = rhs(on, y);
+            let fastest = k0[1].max(k0[2]);
+            if fastest > 0.0 {
+                dt = dt.min(0.01 / fastest);
+            }
+            let (k1, l1) = rhs(on, y);
             let y2 = [
                 y[0] + 0.5 * dt * k1[0],
                 y[1] + 0.5 * dt * k1[1],
                 y[2] + 0.5 * dt * k1[2],
             ];
-            let (k2, l2) = rhs(t + 0.5 * dt, y2);
+            let (k2, l2) = rhs(on, y2);
             let y3 = [
                 y[0] + 0.5 * dt * k2[0],
                 y[1] + 0.5 * dt * k2[1],
                 y[2] + 0.5 * dt * k2[2],
             ];
-            let (k3, l3) = rhs(t + 0.5 * dt, y3);
+            let (k3, l3) = rhs(on, y3);
             let y4 = [y[0] + dt * k3[0], y[1] + dt * k3[1], y[2] + dt * k3[2]];
-            let (k4, l4) = rhs(t + dt, y4);
+            let (k4, l4) = rhs(on, y4);
             let mut yn = y;
             for i in 0..3 {
                 yn[i] += dt / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]);
