@@ -16,7 +16,13 @@
 //! * [`rng`] — one `ChaCha8Rng` stream per (seed, replication, name), common random numbers
 //!   across scenarios;
 //! * [`continuous`] — state events for models that integrate an ODE between events;
-//! * [`checkpoint`] — save the whole simulation with serde, restore, continue bit-identically.
+//! * [`checkpoint`] — save the whole simulation with serde, restore, continue bit-identically;
+//! * building blocks every plant needs: [`resource`] (servers with FIFO/priority queueing and
+//!   preemption), [`store`] (discrete buffers), [`container`] (continuous levels),
+//!   [`calendar`] (shifts, weekends, shutdowns), [`failure`] (breakdowns and repairs);
+//! * [`stats`] (tallies, time-weighted averages, counters, histograms, warm-up deletion) and
+//!   [`replication`] (N replications in parallel, Student-t confidence intervals,
+//!   bit-identical whatever the thread count).
 //!
 //! ## A two-model simulation
 //!
@@ -86,9 +92,9 @@
 //!
 //! ## Statistics
 //!
-//! Models own their statistics (the types in this crate's statistics module are `serde`),
-//! update them in `handle` with `ctx.now()`, and are read after a run through
-//! [`Simulation::model`]; they are part of the model's checkpoint snapshot.
+//! Models own their statistics (the [`stats`] types are `serde`), update them in `handle`
+//! with `ctx.now()`, and are read after a run through [`Simulation::model`]; they are part of
+//! the model's checkpoint snapshot.
 //!
 //! The science reference (ordering contract, time, RNG scheme, checkpoints, statistics) is
 //! `docs/science/des.md` in the repository.

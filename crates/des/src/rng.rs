@@ -29,7 +29,7 @@ const C: [u64; 4] = [
     0x9E37_79B9_7F4A_7C15,
 ];
 
-/// The SplitMix64 output finaliser (Steele, Lea & Flood 2014, doi:10.1145/2714064.2660195).
+/// The SplitMix64 output finaliser (Steele, Lea & Flood 2014, doi:10.1145/2660193.2660195).
 #[inline]
 pub const fn splitmix64_mix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);

@@ -612,7 +612,9 @@ impl<M: 'static> Simulation<M> {
         self.delivered += 1;
         let slot = &mut self.slots[target as usize];
         let r = if spans {
-            let span = tracing::debug_span!(
+            let span = tracing::span!(
+                target: "repm_des::event",
+                tracing::Level::DEBUG,
                 "event",
                 model = self.core.nodes[target as usize].name.as_str(),
                 t_ns = time.as_nanos()
