@@ -166,8 +166,14 @@ pub struct Resource<J> {
     name: String,
     discipline: Discipline,
     slots: Vec<Option<Slot<J>>>,
-    /// Free servers, lowest index on top.
+    /// Free servers with index < `capacity`, lowest index on top.
     free: Vec<u32>,
+    /// Servers currently available (a server with a higher index finishes its job, then
+    /// retires).
+    capacity: u32,
+    /// Jobs in service.
+    in_service: u32,
+    capacity_tw: TimeWeighted,
     fifo: VecDeque<Waiting<J>>,
     heap: BinaryHeap<Waiting<J>>,
     next_seq: u64,
@@ -205,6 +211,9 @@ impl<J> Resource<J> {
             discipline,
             slots: (0..capacity).map(|_| None).collect(),
             free: (0..capacity).rev().collect(),
+            capacity,
+            in_service: 0,
+            capacity_tw: TimeWeighted::new(now, f64::from(capacity))?,
             fifo: VecDeque::new(),
             heap: BinaryHeap::new(),
             next_seq: 0,
@@ -311,7 +320,8 @@ impl<J> Resource<J> {
     fn admit(&mut self, t: u64, w: Waiting<J>) -> Admission<J> {
         if let Some(server) = self.free.pop() {
             let token = self.start(t, server, w);
-            self.busy.set_checked(t, f64::from(self.busy()));
+            self.in_service += 1;
+            self.busy.set_checked(t, f64::from(self.in_service));
             return Admission::Started(token);
         }
         if self.discipline == Discipline::PreemptivePriority {
@@ -320,6 +330,7 @@ impl<J> Resource<J> {
                 .slots
                 .iter()
                 .enumerate()
+                .take(self.capacity as usize)
                 .filter_map(|(i, s)| s.as_ref().map(|s| (i, s.priority, s.seq)))
                 .min_by(|a, b| a.1.cmp(&b.1).then(b.2.cmp(&a.2)));
             if let Some((i, _, _)) = victim.filter(|v| v.1 < w.priority)
@@ -393,18 +404,19 @@ impl<J> Resource<J> {
         };
         self.completions.incr();
         self.sojourn.record((t - slot.arrived) as f64 / NS_PER_S);
-        let next_waiting = match self.discipline {
-            Discipline::Fifo => self.fifo.pop_front(),
-            Discipline::Priority | Discipline::PreemptivePriority => self.heap.pop(),
-        };
+        let active = token.server < self.capacity;
+        let next_waiting = if active { self.pop_waiting() } else { None };
         let next = match next_waiting {
             Some(w) => {
                 self.queue.set_checked(t, self.queue_len() as f64);
                 Some(self.start(t, token.server, w))
             }
             None => {
-                self.free.push(token.server);
-                self.busy.set_checked(t, f64::from(self.busy()));
+                if active {
+                    self.free.push(token.server);
+                }
+                self.in_service -= 1;
+                self.busy.set_checked(t, f64::from(self.in_service));
                 None
             }
         };
@@ -442,16 +454,65 @@ impl<J> Resource<J> {
         &self.name
     }
 
-    /// Number of servers.
-    #[must_use]
-    pub fn capacity(&self) -> u32 {
-        self.slots.len() as u32
+    #[inline]
+    fn pop_waiting(&mut self) -> Option<Waiting<J>> {
+        match self.discipline {
+            Discipline::Fifo => self.fifo.pop_front(),
+            Discipline::Priority | Discipline::PreemptivePriority => self.heap.pop(),
+        }
     }
 
-    /// Servers busy now.
+    /// Changes the number of available servers at `now` (a shift pattern, operators on a
+    /// break, a server taken down). More servers: waiting jobs start at once and their tokens
+    /// are returned (schedule their completions). Fewer servers: idle servers leave at once,
+    /// busy servers above the new capacity finish their current job and then leave (no
+    /// preemption). `0` is allowed: arrivals wait.
+    ///
+    /// # Errors
+    /// [`DesError::TimeWentBackwards`] when `now` precedes the previous call.
+    pub fn set_capacity(
+        &mut self,
+        now: SimTime,
+        capacity: u32,
+    ) -> Result<Vec<ServiceToken>, DesError> {
+        let t = self.check_time(now, "set_capacity")?;
+        let old = self.capacity;
+        self.capacity = capacity;
+        if capacity < old {
+            self.free.retain(|&s| s < capacity);
+        } else {
+            while self.slots.len() < capacity as usize {
+                self.slots.push(None);
+            }
+            for s in old..capacity {
+                if self.slots[s as usize].is_none() && !self.free.contains(&s) {
+                    self.free.push(s);
+                }
+            }
+            self.free.sort_unstable_by(|a, b| b.cmp(a));
+        }
+        self.capacity_tw.set_checked(t, f64::from(capacity));
+        let mut started = Vec::new();
+        while !self.free.is_empty() {
+            let Some(w) = self.pop_waiting() else { break };
+            self.queue.set_checked(t, self.queue_len() as f64);
+            if let Admission::Started(tok) = self.admit(t, w) {
+                started.push(tok);
+            }
+        }
+        Ok(started)
+    }
+
+    /// Number of servers available now.
+    #[must_use]
+    pub fn capacity(&self) -> u32 {
+        self.capacity
+    }
+
+    /// Servers busy now (may exceed [`capacity`](Self::capacity) just after a reduction).
     #[must_use]
     pub fn busy(&self) -> u32 {
-        self.capacity() - self.free.len() as u32
+        self.in_service
     }
 
     /// Jobs waiting now.
@@ -472,10 +533,20 @@ impl<J> Resource<J> {
         self.busy.mean(now)
     }
 
-    /// Utilisation: time-average busy servers / capacity, up to `now` [-].
+    /// Utilisation up to `now` [-]: time-average busy servers / time-average capacity
+    /// (`None` if the capacity was zero throughout).
     #[must_use]
     pub fn utilisation(&self, now: SimTime) -> Option<f64> {
-        self.busy.mean(now).map(|b| b / f64::from(self.capacity()))
+        let c = self.capacity_tw.mean(now)?;
+        (c > 0.0)
+            .then(|| self.busy.mean(now).map(|b| b / c))
+            .flatten()
+    }
+
+    /// Time-average number of available servers up to `now`.
+    #[must_use]
+    pub fn mean_capacity(&self, now: SimTime) -> Option<f64> {
+        self.capacity_tw.mean(now)
     }
 
     /// Time-average queue length `Lq` up to `now`.
@@ -528,6 +599,7 @@ impl<J> Resource<J> {
         self.check_time(now, "reset_stats")?;
         self.busy.reset(now)?;
         self.queue.reset(now)?;
+        self.capacity_tw.reset(now)?;
         self.wait.reset();
         self.sojourn.reset();
         self.arrivals.reset(now);
@@ -577,6 +649,36 @@ mod tests {
         assert!((r.mean_busy(t(7)).unwrap() - 13.0 / 7.0).abs() < 1e-12);
         assert!((r.mean_queue_len(t(7)).unwrap() - 6.0 / 7.0).abs() < 1e-12);
         assert!(Resource::<u8>::new("z", 0, Discipline::Fifo, t(0)).is_err());
+    }
+
+    #[test]
+    fn capacity_changes() {
+        let mut r = Resource::new("r", 2, Discipline::Fifo, t(0)).unwrap();
+        let Admission::Started(a) = r.request(t(0), 'a').unwrap() else {
+            panic!()
+        };
+        let Admission::Started(_b) = r.request(t(0), 'b').unwrap() else {
+            panic!()
+        };
+        r.request(t(0), 'c').unwrap();
+        // Down to one server: both keep working, server 1 retires after its job.
+        assert!(r.set_capacity(t(1), 1).unwrap().is_empty());
+        assert_eq!((r.capacity(), r.busy()), (1, 2));
+        let done = r.release(t(2), _b).unwrap();
+        assert_eq!((done.job, done.next), ('b', None)); // retired server does not take 'c'
+        assert_eq!(r.busy(), 1);
+        // Off shift: zero servers; 'a' finishes, 'c' keeps waiting.
+        r.set_capacity(t(3), 0).unwrap();
+        assert_eq!(r.release(t(4), a).unwrap().next, None);
+        assert_eq!((r.busy(), r.queue_len()), (0, 1));
+        // Back to three servers: 'c' starts at once on server 0.
+        let started = r.set_capacity(t(6), 3).unwrap();
+        assert_eq!(started.len(), 1);
+        assert_eq!((started[0].server, r.job(started[0])), (0, Some(&'c')));
+        // Capacity time average: 2 on [0,1), 1 on [1,3), 0 on [3,6), 3 on [6,8) → 10/8.
+        assert!((r.mean_capacity(t(8)).unwrap() - 10.0 / 8.0).abs() < 1e-12);
+        // Busy: 2 on [0,2), 1 on [2,4), 0 on [4,6), 1 on [6,8) → 8/8; utilisation 8/10.
+        assert!((r.utilisation(t(8)).unwrap() - 0.8).abs() < 1e-12);
     }
 
     #[test]
