@@ -57,8 +57,10 @@ impl LotIdSource {
 /// Invariants (checked by every constructor and mutator): amounts finite and >= 0, the form
 /// valid, `recycled_fraction` in \[0, 1\]. The public fields can be changed directly; call
 /// [`Lot::validate`] afterwards if you do.
+///
+/// Deserialisation validates (negative amounts, bad forms and fractions are errors).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, try_from = "LotUnchecked")]
 pub struct Lot {
     /// This lot's id.
     pub id: LotId,
@@ -77,6 +79,38 @@ pub struct Lot {
     pub tags: BTreeMap<String, String>,
     /// Species amounts \[mol\], keyed by formula.
     species: BTreeMap<Formula, f64>,
+}
+
+/// Mirror of [`Lot`] used to validate on deserialisation.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LotUnchecked {
+    id: LotId,
+    #[serde(default)]
+    parents: Vec<LotId>,
+    form: Form,
+    #[serde(default)]
+    recycled_fraction: f64,
+    #[serde(default)]
+    tags: BTreeMap<String, String>,
+    #[serde(default)]
+    species: BTreeMap<Formula, f64>,
+}
+
+impl TryFrom<LotUnchecked> for Lot {
+    type Error = MaterialError;
+    fn try_from(u: LotUnchecked) -> Result<Lot, MaterialError> {
+        let lot = Lot {
+            id: u.id,
+            parents: u.parents,
+            form: u.form,
+            recycled_fraction: u.recycled_fraction,
+            tags: u.tags,
+            species: u.species,
+        };
+        lot.validate()?;
+        Ok(lot)
+    }
 }
 
 fn check_amount(species: &Formula, amount: f64) -> Result<(), MaterialError> {

@@ -14,8 +14,10 @@ use crate::vector::ElementVector;
 /// extensive fields of the form are flows: the `volume` of a solution or organic phase is a
 /// volume flow \[m³·s⁻¹\]. (When deserialising a stream, give that field as a plain number in
 /// m³·s⁻¹: the unit-string form of [`Form`] fields parses volumes, not volume flows.)
+///
+/// Deserialisation validates (negative flows and bad forms are errors).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, try_from = "StreamUnchecked")]
 pub struct Stream {
     /// Physical form; extensive fields are per second.
     pub form: Form,
@@ -24,6 +26,32 @@ pub struct Stream {
     pub recycled_fraction: f64,
     /// Species molar flows \[mol·s⁻¹\].
     flows: BTreeMap<Formula, f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StreamUnchecked {
+    form: Form,
+    #[serde(default)]
+    recycled_fraction: f64,
+    #[serde(default)]
+    flows: BTreeMap<Formula, f64>,
+}
+
+impl TryFrom<StreamUnchecked> for Stream {
+    type Error = MaterialError;
+    fn try_from(u: StreamUnchecked) -> Result<Stream, MaterialError> {
+        let mut s = Stream::from_species(u.form, u.flows)?;
+        if !(0.0..=1.0).contains(&u.recycled_fraction) {
+            return Err(MaterialError::invalid(
+                "stream recycled_fraction",
+                u.recycled_fraction,
+                "must be in [0, 1]",
+            ));
+        }
+        s.recycled_fraction = u.recycled_fraction;
+        Ok(s)
+    }
 }
 
 impl Stream {

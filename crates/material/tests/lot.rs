@@ -234,3 +234,28 @@ fn stream_balance_over_a_duration() {
     let json = serde_json::to_string(&report).unwrap();
     assert!(json.contains(r#""element":"Nd""#), "{json}");
 }
+
+#[test]
+fn deserialisation_validates() {
+    let ok = r#"{"id":1,"form":{"kind":"salt"},"species":{"NdF3":2.0}}"#;
+    let lot: Lot = serde_json::from_str(ok).unwrap();
+    assert_eq!(lot.species_count(), 1);
+    for bad in [
+        r#"{"id":1,"form":{"kind":"salt"},"species":{"NdF3":-2.0}}"#,
+        r#"{"id":1,"form":{"kind":"salt"},"species":{"NdXx":2.0}}"#,
+        r#"{"id":1,"form":{"kind":"salt"},"recycled_fraction":2.0}"#,
+        r#"{"id":1,"form":{"kind":"flake","thickness":-1.0}}"#,
+        r#"{"id":1,"form":{"kind":"salt"},"colour":"blue"}"#,
+    ] {
+        assert!(serde_json::from_str::<Lot>(bad).is_err(), "{bad}");
+    }
+    let s: repm_material::Stream =
+        serde_json::from_str(r#"{"form":{"kind":"gas"},"flows":{"H2":0.5}}"#).unwrap();
+    assert!((s.mass_flow() - 0.5 * 2.016e-3).abs() < 1e-15);
+    assert!(
+        serde_json::from_str::<repm_material::Stream>(
+            r#"{"form":{"kind":"gas"},"flows":{"H2":-0.5}}"#
+        )
+        .is_err()
+    );
+}
