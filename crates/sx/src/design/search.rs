@@ -357,27 +357,47 @@ pub fn search(spec: &SearchSpec) -> Result<SearchResult, SxError> {
     spec.validate()?;
     let xu = xu_design(&spec.xu_spec())?;
     let f = spec.feed_re_rate;
-    // Xu's flows in the rigorous model: S on a (near-)saturated organic, W as reflux.
-    let qo_xu = xu.s * f / spec.capacity;
+    // Xu's flows in the rigorous model: reflux fraction r = W/S, and the organic flow
+    // adjusted (fixed point) until the RE on the organic leaving the scrub end equals Xu's S,
+    // so the product split is exactly Xu's f′_A (purities are very sensitive to the cut).
     let r_xu = xu.w / xu.s;
-    let (n0, m0) = (xu.n_extraction_stages, xu.m_scrub_stages);
-    let eval_at = |n: usize, m: usize| {
-        evaluate(spec, n, m, qo_xu, r_xu, None)
-            .map(|(ss, _)| spec.candidate(n, m, qo_xu, r_xu, &ss))
+    let qo_nominal = xu.s * f / spec.capacity;
+    let eval_at = |n: usize, m: usize| -> Option<(f64, Candidate)> {
+        let mut qo = qo_nominal;
+        let mut warm: Option<Vec<f64>> = None;
+        for _ in 0..30 {
+            let (ss, _) = evaluate(spec, n, m, qo, r_xu, warm.as_deref())?;
+            let c = spec.candidate(n, m, qo, r_xu, &ss);
+            let ratio = xu.s / c.s;
+            if (ratio - 1.0).abs() < 1e-11 {
+                return Some((qo, c));
+            }
+            qo *= ratio;
+            warm = Some(ss.conc);
+        }
+        None
     };
+    let (n0, m0) = (xu.n_extraction_stages, xu.m_scrub_stages);
     let at_xu = eval_at(n0, m0);
-    // least stages at Xu's flows: grow the section whose product is off-spec
+    let at_xu = at_xu.map(|(_, c)| c);
+    // least stages at Xu's flows: grow the section whose product is off-spec; stop at a
+    // pinch (no progress) or the window
     let mut stages_at_xu_flows = None;
     let (mut n, mut m) = (n0, m0);
-    let limit = n0 + m0 + 4 * spec.window + 20;
-    while n + m <= limit {
-        let Some(c) = eval_at(n, m) else { break };
+    let mut last_gap = f64::INFINITY;
+    while n <= n0 + spec.window && m <= m0 + spec.window {
+        let Some((_, c)) = eval_at(n, m) else { break };
         let ok_a = c.purity_a >= spec.purity_a;
         let ok_b = c.purity_b >= spec.purity_b;
         if ok_a && ok_b {
             stages_at_xu_flows = Some((n, m));
             break;
         }
+        let gap = (spec.purity_a - c.purity_a).max(0.0) + (spec.purity_b - c.purity_b).max(0.0);
+        if gap > 0.999 * last_gap {
+            break;
+        }
+        last_gap = gap;
         if !ok_b {
             n += 1;
         }
