@@ -61,7 +61,7 @@ impl SimTime {
     pub fn from_secs(s: u64) -> Result<Self> {
         s.checked_mul(1_000_000_000)
             .map(SimTime)
-            .ok_or(DesError::InvalidTime {
+            .ok_or_else(|| DesError::InvalidTime {
                 what: "time",
                 value: s as f64,
                 unit: "s",
@@ -122,14 +122,14 @@ impl SimTime {
     /// [`DesError::TimeOverflow`] if the sum exceeds [`SimTime::MAX`].
     #[inline]
     pub fn checked_add(self, d: Duration) -> Result<Self> {
-        let ns = duration_to_ns(d).ok_or(DesError::TimeOverflow {
+        let ns = duration_to_ns(d).ok_or_else(|| DesError::TimeOverflow {
             base: self,
             delay_ns: d.as_nanos(),
         })?;
         self.0
             .checked_add(ns)
             .map(SimTime)
-            .ok_or(DesError::TimeOverflow {
+            .ok_or_else(|| DesError::TimeOverflow {
                 base: self,
                 delay_ns: d.as_nanos(),
             })
@@ -144,7 +144,7 @@ impl SimTime {
         self.0
             .checked_add(ns)
             .map(SimTime)
-            .ok_or(DesError::TimeOverflow {
+            .ok_or_else(|| DesError::TimeOverflow {
                 base: self,
                 delay_ns: u128::from(ns),
             })
