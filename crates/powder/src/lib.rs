@@ -59,6 +59,7 @@
 //! Science reference: `docs/science/powder.md` (equations P-1 … P-33).
 
 pub mod error;
+pub mod events;
 pub mod gas;
 pub mod hd;
 pub mod jet_mill;

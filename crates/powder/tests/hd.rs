@@ -14,14 +14,25 @@ fn flakes(mass: f64) -> ElementVector {
 fn isothermal_jmak_matches_closed_form() {
     // No heat of absorption: T stays at the wall temperature, and
     // X(t) = 1 − exp(−(k (t − t_inc))ⁿ) exactly (JMAK, process-data.md §2).
-    let cfg = HdConfig { gb_heat: 0.0, matrix_heat: 0.0, absorption_time: 2400.0, ..HdConfig::default() };
+    let cfg = HdConfig {
+        gb_heat: 0.0,
+        matrix_heat: 0.0,
+        absorption_time: 2400.0,
+        ..HdConfig::default()
+    };
     let hd = HdFurnace::new(cfg).unwrap();
     let feed = HdFeed::Flakes(flakes(100.0));
     let r = hd.run(&feed, 2.0 * hd.h2_demand(&feed)).unwrap();
     let k = cfg.gb_kinetics.rate(cfg.wall_temperature, cfg.pressure);
-    let x = 1.0 - (-(k * (2400.0 - cfg.gb_kinetics.incubation)).powf(cfg.gb_kinetics.avrami_exponent)).exp();
+    let x = 1.0
+        - (-(k * (2400.0 - cfg.gb_kinetics.incubation)).powf(cfg.gb_kinetics.avrami_exponent))
+            .exp();
     assert_relative_eq!(r.x_gb, x, max_relative = 1e-9);
-    assert_relative_eq!(r.final_temperature, cfg.wall_temperature, max_relative = 1e-12);
+    assert_relative_eq!(
+        r.final_temperature,
+        cfg.wall_temperature,
+        max_relative = 1e-12
+    );
 }
 
 #[test]
@@ -50,7 +61,13 @@ fn one_tonne_charge_self_heats_to_a_few_hundred_degc() {
 #[test]
 fn degassing_stages_follow_meisner_and_panchanathan() {
     let run = |t_degas: f64| {
-        let cfg = HdConfig { degassing: DegassingConfig { temperature: t_degas, ..DegassingConfig::default() }, ..HdConfig::default() };
+        let cfg = HdConfig {
+            degassing: DegassingConfig {
+                temperature: t_degas,
+                ..DegassingConfig::default()
+            },
+            ..HdConfig::default()
+        };
         let hd = HdFurnace::new(cfg).unwrap();
         let body = flakes(100.0);
         let feed = HdFeed::Flakes(body);
@@ -63,7 +80,11 @@ fn degassing_stages_follow_meisner_and_panchanathan() {
     assert_relative_eq!(r.h_retained, r.h_absorbed, max_relative = 1e-12);
     // 500 °C: matrix H gone, GB phase as REH₂
     let (r, re_free) = run(773.15);
-    assert_relative_eq!(r.h_retained, 2.0 * re_free * Element::H.molar_mass(), max_relative = 1e-6);
+    assert_relative_eq!(
+        r.h_retained,
+        2.0 * re_free * Element::H.molar_mass(),
+        max_relative = 1e-6
+    );
     // 600 °C: all H out
     let (r, _) = run(873.15);
     assert!(r.h_retained.abs() < 1e-15);
