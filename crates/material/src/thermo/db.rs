@@ -385,6 +385,8 @@ pub struct ThermoSet {
     db: &'static ThermoDb,
     name: DataSetName,
     overrides: BTreeMap<String, Source>,
+    /// species name -> the record the set uses (rebuilt on every override)
+    resolved: BTreeMap<String, &'static SpeciesThermo>,
 }
 
 impl ThermoSet {
@@ -393,11 +395,14 @@ impl ThermoSet {
     /// # Errors
     /// If the embedded data fail to load (see [`ThermoDb::builtin`]).
     pub fn new(name: DataSetName) -> Result<ThermoSet, MaterialError> {
-        Ok(ThermoSet {
+        let mut set = ThermoSet {
             db: ThermoDb::builtin()?,
             name,
             overrides: BTreeMap::new(),
-        })
+            resolved: BTreeMap::new(),
+        };
+        set.rebuild();
+        Ok(set)
     }
 
     /// From a run configuration; checks that every override names a source holding the species.
@@ -428,7 +433,21 @@ impl ThermoSet {
             });
         }
         self.overrides.insert(species.to_string(), source);
+        self.rebuild();
         Ok(self)
+    }
+
+    fn rebuild(&mut self) {
+        let db = self.db;
+        let mut map = BTreeMap::new();
+        for n in db.species_names() {
+            if let Ok(c) = self.choice(n)
+                && let Some(sp) = db.species_in(c.source, n)
+            {
+                map.insert(n.to_string(), sp);
+            }
+        }
+        self.resolved = map;
     }
 
     /// The data set's name.
@@ -486,6 +505,9 @@ impl ThermoSet {
     /// # Errors
     /// [`MaterialError::UnknownSpecies`] if no source of the set has it.
     pub fn species(&self, species: &str) -> Result<&'static SpeciesThermo, MaterialError> {
+        if let Some(sp) = self.resolved.get(species) {
+            return Ok(sp);
+        }
         let c = self.choice(species)?;
         self.db
             .species_in(c.source, &c.species)

@@ -31,7 +31,7 @@ pub use energy::{
     adiabatic_temperature, complete_reaction_products, heat_to_temperature, mixture_enthalpy,
 };
 pub use poly::Magnetic;
-pub use reaction::{ReactionProps, ellingham, reaction_props};
+pub use reaction::{ReactionProps, ReactionThermo, ellingham, reaction_props};
 pub use records::FitInfo;
 pub use species::{PhaseThermo, Props, SpeciesThermo, State, Transition};
 

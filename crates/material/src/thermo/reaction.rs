@@ -149,3 +149,29 @@ pub fn ellingham(set: &ThermoSet, compound: &str, t: f64) -> Result<ReactionProp
     let stoich = [(-2.0 * nm / nx, metal), (-1.0, x2), (2.0 / nx, compound)];
     reaction_props(set, &stoich, t)
 }
+
+/// Thermodynamic functions of a parsed [`crate::reaction::Reaction`].
+///
+/// ```
+/// use repm_material::reaction::Reaction;
+/// use repm_material::thermo::{DataSetName, ReactionThermo, ThermoSet};
+/// let set = ThermoSet::new(DataSetName::NasaJanaf)?;
+/// let r = Reaction::parse("2 NdF3 + 3 Ca = 2 Nd + 3 CaF2")?;
+/// assert!(r.thermo(&set, 1500.0)?.dg < 0.0);
+/// # Ok::<(), repm_material::MaterialError>(())
+/// ```
+pub trait ReactionThermo {
+    /// ΔrH°, ΔrS°, ΔrG°, ΔrCp°, log K at `t` \[K\] per reaction as written (see [`reaction_props`]).
+    ///
+    /// # Errors
+    /// Unknown species in the data set, unbalanced reaction, bad temperature.
+    fn thermo(&self, set: &ThermoSet, t: f64) -> Result<ReactionProps, MaterialError>;
+}
+
+impl ReactionThermo for crate::reaction::Reaction {
+    fn thermo(&self, set: &ThermoSet, t: f64) -> Result<ReactionProps, MaterialError> {
+        let st = self.stoichiometry();
+        let v: Vec<(f64, &str)> = st.iter().map(|(n, f)| (*n, f.as_str())).collect();
+        reaction_props(set, &v, t)
+    }
+}

@@ -237,7 +237,20 @@ impl SpeciesThermo {
 
     /// Properties at `t` \[K\] in the stable phase.
     pub fn props(&self, t: f64) -> Props {
-        let i = self.stable_phase(t);
+        // fast path: one phase, or exactly one phase whose range covers t
+        let mut covering = None;
+        let mut n_cover = 0;
+        for (i, p) in self.phases.iter().enumerate() {
+            let (lo, hi) = p.range();
+            if t >= lo && t <= hi {
+                n_cover += 1;
+                covering = Some(i);
+            }
+        }
+        let i = match (n_cover, covering) {
+            (1, Some(i)) => i,
+            _ => self.stable_phase(t),
+        };
         let mut p = self.phases[i].props(t, &self.name);
         p.phase = i;
         p
