@@ -59,13 +59,14 @@ impl SimTime {
 
     /// From whole seconds \[s\]; errors on overflow.
     pub fn from_secs(s: u64) -> Result<Self> {
-        s.checked_mul(1_000_000_000)
-            .map(SimTime)
-            .ok_or_else(|| DesError::InvalidTime {
+        match s.checked_mul(1_000_000_000) {
+            Some(ns) => Ok(SimTime(ns)),
+            None => Err(DesError::InvalidTime {
                 what: "time",
                 value: s as f64,
                 unit: "s",
-            })
+            }),
+        }
     }
 
     /// From seconds \[s\] as `f64`, rounded to the nearest nanosecond.
@@ -122,17 +123,10 @@ impl SimTime {
     /// [`DesError::TimeOverflow`] if the sum exceeds [`SimTime::MAX`].
     #[inline]
     pub fn checked_add(self, d: Duration) -> Result<Self> {
-        let ns = duration_to_ns(d).ok_or_else(|| DesError::TimeOverflow {
-            base: self,
-            delay_ns: d.as_nanos(),
-        })?;
-        self.0
-            .checked_add(ns)
-            .map(SimTime)
-            .ok_or_else(|| DesError::TimeOverflow {
-                base: self,
-                delay_ns: d.as_nanos(),
-            })
+        match duration_to_ns(d).and_then(|ns| self.0.checked_add(ns)) {
+            Some(t) => Ok(SimTime(t)),
+            None => Err(overflow(self, d.as_nanos())),
+        }
     }
 
     /// `self + ns` nanoseconds.
@@ -141,13 +135,12 @@ impl SimTime {
     /// [`DesError::TimeOverflow`] if the sum exceeds [`SimTime::MAX`].
     #[inline]
     pub fn checked_add_nanos(self, ns: u64) -> Result<Self> {
-        self.0
-            .checked_add(ns)
-            .map(SimTime)
-            .ok_or_else(|| DesError::TimeOverflow {
-                base: self,
-                delay_ns: u128::from(ns),
-            })
+        // A `match` rather than `ok_or(..)`: the error must not be built (and dropped) on the
+        // hot path.
+        match self.0.checked_add(ns) {
+            Some(t) => Ok(SimTime(t)),
+            None => Err(overflow(self, u128::from(ns))),
+        }
     }
 
     /// The duration from `earlier` to `self`, or `None` if `earlier > self`.
@@ -192,6 +185,13 @@ impl fmt::Display for SimTime {
             self.0 % 1_000_000_000
         )
     }
+}
+
+/// The overflow error, built out of line.
+#[cold]
+#[inline(never)]
+fn overflow(base: SimTime, delay_ns: u128) -> DesError {
+    DesError::TimeOverflow { base, delay_ns }
 }
 
 /// A [`Duration`] in integer nanoseconds, `None` if it does not fit in `u64`.
