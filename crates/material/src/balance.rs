@@ -1,5 +1,7 @@
 //! [`ElementBalance`]: the conservation check used by every unit-operation test.
 //!
+//! Science reference: `docs/science/material.md`, §6 (eq. BAL-1).
+//!
 //! Basis: element **amounts \[mol\]** (not masses), so the check does not depend on molar-mass
 //! rounding and an element's amount is exactly what the stoichiometry moves. Masses \[kg\] can
 //! be added with [`ElementBalance::input_masses`] etc. (converted with the IUPAC molar masses).

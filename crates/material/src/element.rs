@@ -5,7 +5,7 @@
 //! human-readable data file `crates/material/data/atomic_weights.csv` (one record per element with
 //! its source), embedded at compile time and parsed on first use.
 //!
-//! Conventions (see `docs/science/material.md`, section "Elements"):
+//! Conventions (see `docs/science/material.md`, §1, eq. E-1):
 //! - Elements whose IUPAC standard atomic weight is an interval (H, Li, B, C, N, O, Mg, Si, S, Cl,
 //!   Ar) use the IUPAC conventional (abridged) value, e.g. H 1.008, O 15.999.
 //! - Pm has no standard atomic weight; repm uses 145, the mass number of its longest-lived

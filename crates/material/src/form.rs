@@ -1,5 +1,7 @@
 //! [`Form`]: the physical form of a lot or stream, and [`ParticleSizeDistribution`].
 //!
+//! Science reference: `docs/science/material.md`, §4 (forms, mixing) and §5 (PSD-1 to PSD-4).
+//!
 //! The composition of a lot (species amounts) and its form are separate: the form carries only
 //! the state that the composition does not (volume, acidity, particle sizes, density, magnetic
 //! properties). In particular a powder's oxygen content is **not** a field of

@@ -1,5 +1,7 @@
 //! Chemical formulas: parsing, element counts, molar mass, canonical display.
 //!
+//! Science reference: `docs/science/material.md`, §2 (eqs. F-1, F-2).
+//!
 //! # Syntax
 //!
 //! ```text
@@ -132,6 +134,35 @@ impl Formula {
             charge: 0,
             phase: None,
         }
+    }
+
+    /// A formula with the given element counts \[-\] (atoms per formula unit) and charge,
+    /// written in Hill order (e.g. a mixed oxide from an analysis). Counts must be finite and
+    /// >= 0, not all zero.
+    pub fn from_counts(counts: &ElementVector, charge: i32) -> Result<Formula, MaterialError> {
+        if let Some((e, c)) = counts.first_invalid() {
+            return Err(MaterialError::invalid(
+                format!("count of {e}"),
+                c,
+                "must be finite and >= 0",
+            ));
+        }
+        if counts.is_zero() {
+            return Err(MaterialError::composition(
+                "a formula needs at least one element",
+            ));
+        }
+        let mut counts_hill = Formula {
+            text: String::new(),
+            body_len: 0,
+            counts: *counts,
+            molar_mass: 0.0,
+            charge: 0,
+            phase: None,
+        }
+        .hill();
+        counts_hill = render(&counts_hill, charge, None);
+        Formula::parse(&counts_hill)
     }
 
     /// Element counts \[mol element per mol formula\].
@@ -840,6 +871,18 @@ mod tests {
         assert_eq!(pos("NdF3(x)"), 4);
         assert_eq!(pos("Nd()"), 2);
         assert_eq!(pos("CaCl2."), 5);
+    }
+
+    #[test]
+    fn from_counts_uses_hill_order() {
+        let f = Formula::parse("Nd2Fe14B").unwrap();
+        let g = Formula::from_counts(f.counts(), 0).unwrap();
+        assert_eq!(g.to_string(), "BFe14Nd2");
+        assert_eq!(g.counts(), f.counts());
+        let h = Formula::from_counts(Formula::parse("C16H35O4P").unwrap().counts(), -1).unwrap();
+        assert_eq!(h.to_string(), "C16H35O4P[-]");
+        assert!(Formula::from_counts(&ElementVector::zeros(), 0).is_err());
+        assert!(Formula::from_counts(&ElementVector::unit(Element::O, -1.0), 0).is_err());
     }
 
     #[test]

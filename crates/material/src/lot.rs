@@ -1,5 +1,7 @@
 //! [`Lot`]: a discrete quantity of material moving between unit operations.
 //!
+//! Science reference: `docs/science/material.md`, §4 (eqs. L-1 to L-7).
+//!
 //! A lot carries its composition as species amounts \[mol\] keyed by [`Formula`] (a
 //! `BTreeMap`, so iteration and serialisation are deterministic, ordered by canonical formula
 //! text), its [`Form`], and its traceability: [`LotId`], parent lots and the recycled fraction.

@@ -1,5 +1,7 @@
 //! Chemical reactions: parsing, element and charge balance, automatic balancing.
 //!
+//! Science reference: `docs/science/material.md`, §3 (eqs. RX-1, RX-2).
+//!
 //! Syntax: `"2 NdF3 + 3 Ca = 2 Nd + 3 CaF2"`. The arrow is one of `=`, `->`, `→`, `<=>`,
 //! `<->`, `⇌`; species are separated by a `+` **surrounded by whitespace** (so `"H+ + OH- = H2O"`
 //! and `"Nd+3 + 3 e- = Nd"` are unambiguous); a coefficient precedes its species, with or

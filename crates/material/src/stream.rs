@@ -1,4 +1,6 @@
 //! [`Stream`]: the continuous counterpart of a [`crate::Lot`] (species molar flows).
+//!
+//! Science reference: `docs/science/material.md`, §4 (eq. L-7).
 
 use std::collections::BTreeMap;
 

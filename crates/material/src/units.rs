@@ -1,5 +1,7 @@
 //! SI unit newtypes for API and configuration boundaries.
 //!
+//! Science reference: `docs/science/material.md`, §7 (definitions, exactness).
+//!
 //! Each quantity is a newtype over an `f64` holding the value in its SI unit (mol, not kmol):
 //!
 //! | type | SI unit (canonical) | accepted units |
