@@ -5,7 +5,7 @@
 //! one per depth cell). Layer i, with remanence B_r,i and coercivity H_c,i, polarisation at a
 //! reverse field h ≥ 0 \[A·m⁻¹\]:
 //!
-//! - h < H_c,i: J_i = (B_r,i − μ₀(μ_rec − 1)·h)·(1 − (h/H_c,i)^p)
+//! - h < H_c,i: J_i = max(0, B_r,i − μ₀(μ_rec − 1)·h)·(1 − (h/H_c,i)^p)
 //! - h ≥ H_c,i: J_i = −(B_r,i + μ₀(μ_rec − 1)·h)·(1 − (H_c,i/h)^p)
 //!
 //! with recoil permeability μ_rec ≥ 1 and squareness exponent p. Each J_i decreases
@@ -136,7 +136,7 @@ impl DemagCurve {
             .iter()
             .map(|l| {
                 let j = if h < l.coercivity {
-                    (l.remanence - slope * h) * (1.0 - (h / l.coercivity).powf(p))
+                    (l.remanence - slope * h).max(0.0) * (1.0 - (h / l.coercivity).powf(p))
                 } else {
                     -(l.remanence + slope * h) * (1.0 - (l.coercivity / h).powf(p))
                 };

@@ -17,6 +17,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use repm_material::{Element, ElementVector, Form, Lot, LotId};
+
 use crate::error::{Result, SinterError, in_range, non_negative, positive};
 use crate::programme::{GAS_CONSTANT, TemperatureProgramme};
 
@@ -465,6 +467,61 @@ fn theta_step(c: &mut [f64], faces: &[Face; 2], work: &mut Workspace, a: &StepAr
     for i in (0..n - 1).rev() {
         c[i] -= work.cprime[i] * c[i + 1];
     }
+}
+
+/// Lots after GBD of a whole charge.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GbdLots {
+    /// The treated magnets (input magnets plus the absorbed heavy RE).
+    pub magnets: Lot,
+    /// Heavy RE lost to the furnace and fixtures.
+    pub lost: Lot,
+    /// Unabsorbed coating left on the surfaces (ground off later; to recycling).
+    pub residual: Lot,
+    /// Coating applied (the extra input of the balance) \[kg\] per element.
+    pub applied: ElementVector,
+}
+
+/// Apply a GBD result computed per unit area to a lot of magnets of thickness `thickness`
+/// \[m\] and density `density` \[kg·m⁻³\], coated on both large faces with `hre` (eq. S25).
+/// The magnet area per face is A = m/(ρ·L); every per-area amount of `profile` is multiplied
+/// by A. Element masses close exactly: magnets + coating = treated + lost + residual.
+///
+/// `ids` are the new lot ids (treated magnets, lost, residual).
+///
+/// # Errors
+/// [`SinterError::Config`] for bad thickness or density; [`SinterError::Material`] from lots.
+pub fn apply_to_lot(
+    magnets: &Lot,
+    hre: Element,
+    profile: &GbdProfile,
+    thickness: f64,
+    density: f64,
+    ids: [LotId; 3],
+) -> Result<GbdLots> {
+    positive("thickness [m]", thickness)?;
+    positive("density [kg/m3]", density)?;
+    let area = magnets.mass() / (density * thickness);
+    let applied = ElementVector::unit(hre, profile.applied * area);
+    let absorbed = ElementVector::unit(hre, profile.absorbed * area);
+    let lost_m = ElementVector::unit(hre, profile.lost * area);
+    let residual_m = ElementVector::unit(hre, profile.residual * area);
+    let treated = Lot::from_element_masses(
+        ids[0],
+        magnets.form.clone(),
+        &(magnets.element_masses() + absorbed),
+    )?
+    .with_parents(vec![magnets.id]);
+    let lost =
+        Lot::from_element_masses(ids[1], Form::Other, &lost_m)?.with_parents(vec![magnets.id]);
+    let residual =
+        Lot::from_element_masses(ids[2], Form::Scrap, &residual_m)?.with_parents(vec![magnets.id]);
+    Ok(GbdLots {
+        magnets: treated,
+        lost,
+        residual,
+        applied,
+    })
 }
 
 #[cfg(test)]
