@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use repm_des::calendar::{Calendar, CalendarConfig};
 use repm_des::failure::{
-    Distribution, FailureClock, FailureConfig, InterruptPolicy, Machine, MachineOutcome,
+    Distribution, FailureClock, FailureConfig, InterruptPolicy, Machine, MachineOutcome, WakeUp,
 };
 use repm_des::replication::ReplicationRunner;
 use repm_des::rng::{ChaCha8Rng, stream};
@@ -95,7 +95,7 @@ struct Line {
     furnace_work: Distribution,
     furnace_rng: ChaCha8Rng,
     /// Wake-up already scheduled per machine (press, furnace 0, furnace 1, …).
-    wakes: Vec<Option<SimTime>>,
+    wakes: Vec<WakeUp>,
     // Statistics (reset after the warm-up).
     blocked: TimeWeighted,
     wip: TimeWeighted,
@@ -175,7 +175,7 @@ impl Line {
             furnaces,
             furnace_work,
             furnace_rng: stream(seed, rep, "furnace.work"),
-            wakes: vec![None; FURNACES + 1],
+            wakes: vec![WakeUp::default(); FURNACES + 1],
             blocked: TimeWeighted::new(SimTime::ZERO, 0.0)?,
             wip: TimeWeighted::new(SimTime::ZERO, 0.0)?,
             trays_sintered: 0,
@@ -266,11 +266,8 @@ impl Line {
             .chain(self.furnaces.iter().map(Machine::next_event))
             .collect();
         for (i, t) in next.into_iter().enumerate() {
-            if let Some(t) = t
-                && self.wakes[i] != Some(t)
-            {
+            if let Some(t) = self.wakes[i].schedule(t) {
                 ctx.schedule_at(t, Priority::default(), i as u64)?;
-                self.wakes[i] = Some(t);
             }
         }
         Ok(())
@@ -353,9 +350,9 @@ impl Model<()> for Line {
     fn handle(&mut self, ctx: &mut Context<'_, ()>, event: Event<()>) -> repm_des::Result<()> {
         let now = ctx.now();
         if let Event::Timer { tag } = event
-            && self.wakes.get(tag as usize).copied().flatten() == Some(now)
+            && let Some(w) = self.wakes.get_mut(tag as usize)
         {
-            self.wakes[tag as usize] = None;
+            w.fired(now);
         }
         self.step(now)?;
         self.schedule_wakes(ctx)

@@ -331,6 +331,48 @@ impl FailureConfig {
     }
 }
 
+/// Bookkeeping for the wake-up event of a [`Machine`] (or anything with a `next_event`): the
+/// owning model schedules a timer only when the wanted time differs from the one already
+/// pending, and forgets it when it fires. A superseded timer still fires but is harmless,
+/// because [`Machine::advance`] is idempotent — so no cancellation is needed.
+///
+/// ```
+/// use repm_des::failure::WakeUp;
+/// use repm_des::SimTime;
+/// let mut w = WakeUp::default();
+/// let t = SimTime::from_nanos(5);
+/// assert_eq!(w.schedule(Some(t)), Some(t)); // schedule a timer at t
+/// assert_eq!(w.schedule(Some(t)), None); // already pending
+/// w.fired(t);
+/// assert_eq!(w.schedule(Some(t)), Some(t));
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WakeUp {
+    pending: Option<SimTime>,
+}
+
+impl WakeUp {
+    /// Given the time the machine wants to be woken, returns `Some(t)` if a timer must be
+    /// scheduled at `t` (and remembers it), `None` if one is already pending at `t` or none is
+    /// wanted.
+    pub fn schedule(&mut self, wanted: Option<SimTime>) -> Option<SimTime> {
+        match wanted {
+            Some(t) if self.pending != Some(t) => {
+                self.pending = Some(t);
+                Some(t)
+            }
+            _ => None,
+        }
+    }
+
+    /// A timer fired at `now`: if it was the pending one, it is no longer pending.
+    pub fn fired(&mut self, now: SimTime) {
+        if self.pending == Some(now) {
+            self.pending = None;
+        }
+    }
+}
+
 /// A job that finished or was lost, with the time it happened.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum MachineOutcome<J> {
