@@ -259,3 +259,25 @@ fn deserialisation_validates() {
         .is_err()
     );
 }
+
+#[test]
+fn species_order_does_not_change_the_lot() {
+    let a = Lot::from_formulas(
+        LotId(1),
+        Form::Oxide,
+        &[("Pr6O11", 1.0), ("Nd2O3", 2.0), ("Dy2O3", 0.1)],
+    )
+    .unwrap();
+    let b = Lot::from_formulas(
+        LotId(1),
+        Form::Oxide,
+        &[("Dy2O3", 0.1), ("Nd2O3", 2.0), ("Pr6O11", 1.0)],
+    )
+    .unwrap();
+    assert_eq!(a, b);
+    assert_eq!(
+        serde_json::to_string(&a).unwrap(),
+        serde_json::to_string(&b).unwrap()
+    );
+    assert_eq!(a.element_amounts(), b.element_amounts()); // bit-identical: same iteration order
+}
