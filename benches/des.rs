@@ -3,7 +3,10 @@
 //! * `hold/N`: the classic hold model — N processes (one model each, own ChaCha8 stream), each
 //!   rescheduling itself after an Exp(1) s delay — for N = 10, 1 000 and 100 000. One iteration
 //!   delivers `HOLD_BATCH` events on a warmed-up simulation; throughput is in events.
-//! * `bare_heap/N`: the same workload on a bare `BinaryHeap` (no models), the floor.
+//! * `hold/one_model/N`: the same N processes as N timers of *one* model sharing one stream:
+//!   isolates the queue's scaling from the per-model state (stream, box) that `hold/N` touches
+//!   at random for large N.
+//! * `bare_heap/N`: the same workload on a bare `BinaryHeap` (no models, one stream), the floor.
 //! * `mm1/resource`: M/M/1 at ρ = 0.9 built on the `Resource` building block (queue, busy and
 //!   queue-length time averages, waiting/sojourn tallies); one iteration serves `MM1_BATCH`
 //!   customers on a warmed-up simulation; throughput is in customers.
@@ -38,6 +41,27 @@ impl Model<()> for Hold {
     }
 }
 
+/// N hold processes as N timers of one model (tag = process index).
+struct HoldMany(u64);
+
+impl Model<()> for HoldMany {
+    fn init(&mut self, ctx: &mut Context<'_, ()>) -> Result<()> {
+        for tag in 0..self.0 {
+            let d: f64 = ctx.rng().sample(Exp1);
+            ctx.schedule_in_nanos((d * 1e9) as u64, tag)?;
+        }
+        Ok(())
+    }
+    #[inline]
+    fn handle(&mut self, ctx: &mut Context<'_, ()>, ev: Event<()>) -> Result<()> {
+        let Event::Timer { tag } = ev else {
+            return Ok(());
+        };
+        let d: f64 = ctx.rng().sample(Exp1);
+        ctx.schedule_in_nanos((d * 1e9) as u64, tag).map(|_| ())
+    }
+}
+
 fn hold(c: &mut Criterion) {
     let mut g = c.benchmark_group("hold");
     g.throughput(Throughput::Elements(HOLD_BATCH));
@@ -51,6 +75,17 @@ fn hold(c: &mut Criterion) {
         g.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
             b.iter(|| {
                 sim.run_events(black_box(HOLD_BATCH))
+                    .expect("hold never fails")
+            });
+        });
+
+        let mut one = Simulation::<()>::new(1, 0);
+        one.add_model("hold", HoldMany(n as u64))
+            .expect("one model");
+        one.run_events(5 * n as u64).expect("hold never fails");
+        g.bench_with_input(BenchmarkId::new("one_model", n), &n, |b, _| {
+            b.iter(|| {
+                one.run_events(black_box(HOLD_BATCH))
                     .expect("hold never fails")
             });
         });
