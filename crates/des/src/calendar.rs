@@ -8,6 +8,7 @@
 //! [`finish_time`](Calendar::finish_time) (when `w` of working time started at `t` completes
 //! if work pauses while unavailable). [`crate::failure::Machine`] uses it to stop equipment
 //! off-shift.
+//! Equations (C1)–(C3): `docs/science/des.md`, §13 "Plant building blocks".
 //!
 //! ```
 //! use repm_des::calendar::{Calendar, CalendarConfig};

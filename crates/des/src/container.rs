@@ -10,6 +10,7 @@
 //! [`Container::time_to_level`] gives the time at which the current rate reaches a threshold —
 //! the *state event* a model schedules (e.g. "tank full", "hopper empty").
 //! The time-average level integrates the piecewise-linear `V(t)` exactly (trapezoids).
+//! Equations (B1)–(B2): `docs/science/des.md`, §13 "Plant building blocks".
 
 use std::time::Duration;
 

@@ -14,7 +14,8 @@
 //!   so the model never needs to cancel a wake-up.
 //!
 //! Long-run availability with calendar-time failures is `MTBF/(MTBF + MTTR)` (e.g. Barlow &
-//! Proschan, *Mathematical Theory of Reliability*, 1965, ch. 7); `docs/science/des.md`.
+//! Proschan, *Mathematical Theory of Reliability*, 1965, ch. 7); equation (F1) and the
+//! transition rules in `docs/science/des.md`, §13 "Plant building blocks".
 
 use std::time::Duration;
 

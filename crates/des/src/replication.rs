@@ -13,6 +13,7 @@
 //! sample mean `Ȳ` and sample standard deviation `S`, the `100(1−α) %` interval is
 //! `Ȳ ± t₍ₙ₋₁, 1−α/2₎ · S/√n`, with the Student-t quantile from `statrs`.
 //! Scenario comparisons with common random numbers use [`paired_difference`] (Law §10.2.1).
+//! Method and assumptions: `docs/science/des.md`, §12 "Replications and confidence intervals".
 //!
 //! ```
 //! use std::collections::BTreeMap;

@@ -23,7 +23,7 @@
 //!
 //! Statistics kept: time-weighted busy servers and queue length, the queueing delay
 //! `Wq` (arrival → first start) and the sojourn time `W` (arrival → release) tallies \[s\],
-//! arrivals and completions. See `docs/science/des.md` ("Resources").
+//! arrivals and completions. See `docs/science/des.md`, §13 "Plant building blocks".
 //!
 //! ```
 //! use repm_des::resource::{Admission, Discipline, Resource};

@@ -13,7 +13,7 @@
 //! | [`Histogram`] | observations into fixed bins | waiting-time quantiles |
 //! | [`Statistics`] | any of the above by name | a model's outputs as one record |
 //!
-//! Equations and definitions are in `docs/science/des.md` (section "Statistics").
+//! Equations (S1)–(S6) and definitions: `docs/science/des.md`, §11 "Statistics".
 
 use std::collections::BTreeMap;
 

@@ -6,6 +6,7 @@
 //! — the downstream step is *starved*. The owning model, which sees every put and get, wakes
 //! the blocked or starved step; the store counts refusals so blocking and starving can be
 //! reported. The time-average level (WIP in the buffer) is kept.
+//! See `docs/science/des.md`, §13 "Plant building blocks".
 //!
 //! ```
 //! use repm_des::store::{Put, Store};
