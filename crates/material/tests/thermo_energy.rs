@@ -320,3 +320,17 @@ proptest! {
         prop_assert!(r2.temperature >= r.temperature - 1e-9);
     }
 }
+
+#[test]
+fn charge_items_read_units_from_config_text() {
+    let c: ChargeItem =
+        serde_json::from_str(r#"{"species": "Ca", "amount": "3 mol", "t": "25 degC"}"#).unwrap();
+    assert_abs_diff_eq!(c.amount.si(), 3.0);
+    assert_abs_diff_eq!(c.t.si(), 298.15, epsilon = 1e-9);
+    assert!(
+        serde_json::from_str::<ChargeItem>(
+            r#"{"species": "Ca", "amount": 3, "t": 300, "phase": "l"}"#
+        )
+        .is_err()
+    );
+}

@@ -276,3 +276,15 @@ fn bad_input_gives_errors_not_panics() {
             && set.species("Ca(g)").is_ok()
     );
 }
+
+#[test]
+fn lif_formation_at_1500_k_against_janaf() {
+    // thermo-data.md §6.3: dfG(LiF, 1500 K) JANAF -483.3 kJ/mol, FREED table -454.0. repm's
+    // NASA/JANAF set reproduces JANAF; its FREED-derived LiF takes the liquid from NASA/JANAF,
+    // so it stays near JANAF instead of carrying FREED's departure.
+    let lif = [(-1.0, "Li"), (-0.5, "F2"), (1.0, "LiF")];
+    let nasa = ThermoSet::new(DataSetName::NasaJanaf).unwrap();
+    assert_abs_diff_eq!(dg(&nasa, &lif, 1500.0) / 1000.0, -483.3, epsilon = 1.5);
+    let freed = ThermoSet::new(DataSetName::FreedDerived).unwrap();
+    assert_abs_diff_eq!(dg(&freed, &lif, 1500.0) / 1000.0, -483.3, epsilon = 5.0);
+}

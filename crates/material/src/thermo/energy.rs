@@ -8,6 +8,7 @@ use super::R;
 use super::db::ThermoSet;
 use super::reaction::check_balance;
 use crate::error::MaterialError;
+use crate::units::{Amount, Temperature};
 
 /// One reactant of a charge: a species, its amount and its own temperature.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -15,10 +16,10 @@ use crate::error::MaterialError;
 pub struct ChargeItem {
     /// Species name in the data set (e.g. `"NdF3"`, `"Ca"`).
     pub species: String,
-    /// Amount \[mol\].
-    pub amount: f64,
-    /// Temperature at charging \[K\].
-    pub t: f64,
+    /// Amount \[mol\] (config: `"2.5 mol"` or a number in mol).
+    pub amount: Amount,
+    /// Temperature at charging \[K\] (config: `"25 degC"` or a number in K).
+    pub t: Temperature,
 }
 
 impl ChargeItem {
@@ -26,8 +27,8 @@ impl ChargeItem {
     pub fn new(species: &str, amount: f64, t: f64) -> ChargeItem {
         ChargeItem {
             species: species.to_string(),
-            amount,
-            t,
+            amount: Amount::from_si(amount),
+            t: Temperature::from_si(t),
         }
     }
 }
@@ -96,9 +97,9 @@ pub struct AdiabaticResult {
 #[serde(deny_unknown_fields)]
 pub struct AdiabaticOptions {
     /// Lower bracket \[K\] (default 250 K).
-    pub t_min: f64,
+    pub t_min: Temperature,
     /// Upper bracket \[K\] (default 6000 K, the top of the NASA gas pieces).
-    pub t_max: f64,
+    pub t_max: Temperature,
     /// Bracket width at which bisection stops \[K\] (default 1e-9 K).
     pub t_tol: f64,
 }
@@ -106,8 +107,8 @@ pub struct AdiabaticOptions {
 impl Default for AdiabaticOptions {
     fn default() -> Self {
         AdiabaticOptions {
-            t_min: 250.0,
-            t_max: 6000.0,
+            t_min: Temperature::from_si(250.0),
+            t_max: Temperature::from_si(6000.0),
             t_tol: 1e-9,
         }
     }
@@ -151,24 +152,24 @@ fn charge_enthalpy(
         InputConvention::MechanicalMixture => {
             let mut h = 0.0;
             for r in reactants {
-                check_amount(&r.species, r.amount)?;
-                if !(r.t.is_finite() && r.t > 0.0) {
+                check_amount(&r.species, r.amount.si())?;
+                if !(r.t.si().is_finite() && r.t.si() > 0.0) {
                     return Err(MaterialError::invalid(
                         format!("temperature of {} [K]", r.species),
-                        r.t,
+                        r.t.si(),
                         "must be > 0",
                     ));
                 }
-                h += r.amount * set.species(&r.species)?.h(r.t);
+                h += r.amount.si() * set.species(&r.species)?.h(r.t.si());
             }
             Ok(h)
         }
         InputConvention::Equilibrated => {
-            let t0 = reactants.first().map_or(super::T_REF, |r| r.t);
-            if let Some(r) = reactants.iter().find(|r| (r.t - t0).abs() > 1e-9) {
+            let t0 = reactants.first().map_or(super::T_REF, |r| r.t.si());
+            if let Some(r) = reactants.iter().find(|r| (r.t.si() - t0).abs() > 1e-9) {
                 return Err(MaterialError::invalid(
                     format!("temperature of {} [K]", r.species),
-                    r.t,
+                    r.t.si(),
                     "the equilibrated convention needs one common charge temperature",
                 ));
             }
@@ -197,10 +198,11 @@ pub fn adiabatic_temperature(
     convention: InputConvention,
     opts: AdiabaticOptions,
 ) -> Result<AdiabaticResult, MaterialError> {
-    if !(opts.t_min > 0.0 && opts.t_max > opts.t_min && opts.t_tol > 0.0) {
+    let (t_min, t_max) = (opts.t_min.si(), opts.t_max.si());
+    if !(t_min > 0.0 && t_max > t_min && opts.t_tol > 0.0) {
         return Err(MaterialError::invalid(
             "adiabatic options t_min [K]",
-            opts.t_min,
+            t_min,
             "need 0 < t_min < t_max and t_tol > 0",
         ));
     }
@@ -209,7 +211,7 @@ pub fn adiabatic_temperature(
     }
     let mut stoich: Vec<(f64, &str)> = reactants
         .iter()
-        .map(|r| (-r.amount, r.species.as_str()))
+        .map(|r| (-r.amount.si(), r.species.as_str()))
         .collect();
     stoich.extend(products.iter().map(|(s, n)| (*n, s.as_str())));
     check_balance(&stoich)?;
@@ -235,7 +237,7 @@ pub fn adiabatic_temperature(
             .map(|((sp, _), &i)| (sp.name().to_string(), sp.phases()[i].name().to_string()))
             .collect()
     };
-    let (mut a, mut b) = (opts.t_min, opts.t_max);
+    let (mut a, mut b) = (t_min, t_max);
     let (ha, hb) = (h_at(a), h_at(b));
     if target < ha {
         let r = AdiabaticResult {
@@ -343,7 +345,7 @@ pub fn heat_to_temperature(
 ) -> Result<f64, MaterialError> {
     let mut stoich: Vec<(f64, &str)> = reactants
         .iter()
-        .map(|r| (-r.amount, r.species.as_str()))
+        .map(|r| (-r.amount.si(), r.species.as_str()))
         .collect();
     stoich.extend(products.iter().map(|(s, n)| (*n, s.as_str())));
     check_balance(&stoich)?;
