@@ -234,3 +234,45 @@ fn model_errors_are_attributed() {
         }
     );
 }
+
+#[test]
+fn condition_step_run_for_and_inject() {
+    let mut sim = Simulation::<u64>::new(1, 0);
+    let r = sim.add_model("rec", Recorder::default()).unwrap();
+    for i in 1..=10 {
+        sim.schedule(r, ns(i * 100), Priority::NORMAL, i).unwrap();
+    }
+    sim.inject(r, "in", ns(250), 777).unwrap();
+    assert!(matches!(
+        sim.inject(r, "nope", ns(250), 1),
+        Err(DesError::UnknownPort { .. })
+    ));
+    assert_eq!(sim.next_event_time(), Some(ns(100)));
+    assert_eq!(sim.step().unwrap(), Some(ns(100)));
+    let out = sim
+        .run_until_condition(SimTime::MAX, |s| {
+            s.model::<Recorder>(r)
+                .unwrap()
+                .log
+                .iter()
+                .any(|e| e.1 == 777)
+        })
+        .unwrap();
+    assert_eq!(out, RunOutcome::ConditionMet);
+    assert_eq!(sim.now(), ns(250));
+    assert_eq!(
+        sim.run_for(Duration::from_nanos(300)).unwrap(),
+        RunOutcome::ReachedLimit
+    );
+    assert_eq!(sim.now(), ns(550));
+    assert_eq!(sim.events_delivered(), 6);
+    assert_eq!(sim.pending(), 5);
+    assert_eq!(sim.run_events(2).unwrap(), RunOutcome::ReachedLimit);
+    assert_eq!(sim.now(), ns(700));
+    assert_eq!(sim.run().unwrap(), RunOutcome::Exhausted);
+    assert_eq!(sim.now(), ns(1000));
+    assert_eq!(sim.step().unwrap(), None);
+    assert_eq!(sim.events_scheduled(), 11);
+    assert_eq!(sim.model_id("rec"), Some(r));
+    assert_eq!(sim.model_name(r).unwrap(), "rec");
+}
