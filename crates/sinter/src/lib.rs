@@ -6,6 +6,7 @@ pub mod demag;
 pub mod densification;
 pub mod design;
 pub mod error;
+pub mod furnace;
 pub mod gbd;
 pub mod grade;
 pub mod machining;
