@@ -134,8 +134,9 @@ impl Default for CascadeModelConfig {
     }
 }
 
-/// The cascade as a continuous `repm-des` model (see the module docs).
-#[derive(Debug, Clone)]
+/// The cascade as a continuous `repm-des` model (see the module docs). Checkpointable:
+/// `snapshot`/`restore` serialise the whole state, integrator history included.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CascadeModel {
     cascade: DynamicCascade,
     origin: Option<SimTime>,
@@ -281,6 +282,15 @@ where
         true
     }
 
+    fn snapshot(&self) -> repm_des::Result<serde_json::Value> {
+        repm_des::checkpoint::to_value(self)
+    }
+
+    fn restore(&mut self, state: serde_json::Value) -> repm_des::Result<()> {
+        *self = repm_des::checkpoint::from_value(state)?;
+        Ok(())
+    }
+
     fn advance_to(&mut self, now: SimTime) -> repm_des::Result<()> {
         let origin = *self.origin.get_or_insert(now);
         let t = now.secs_since(origin);
@@ -343,8 +353,9 @@ where
     }
 }
 
-/// A scripted operator: sends each command at its time on output port `"out"`.
-#[derive(Debug, Clone)]
+/// A scripted operator: sends each command at its time on output port `"out"`
+/// (checkpointable).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CommandSchedule {
     items: Vec<(Duration, CascadeCommand)>,
     next: usize,
@@ -376,6 +387,15 @@ where
         if let Some((t, _)) = self.items.first() {
             ctx.schedule_in(*t, 0)?;
         }
+        Ok(())
+    }
+
+    fn snapshot(&self) -> repm_des::Result<serde_json::Value> {
+        repm_des::checkpoint::to_value(self)
+    }
+
+    fn restore(&mut self, state: serde_json::Value) -> repm_des::Result<()> {
+        *self = repm_des::checkpoint::from_value(state)?;
         Ok(())
     }
 

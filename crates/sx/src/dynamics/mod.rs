@@ -417,7 +417,7 @@ fn frac(v: &[f64], j: usize) -> f64 {
 
 /// Block-tridiagonal Newton machinery on the stage equations, shared by the dynamic
 /// integrator and the steady-state solve used by the design search.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct StageSystem {
     pub(crate) spec: TwoOutletSpec,
     qa: Vec<f64>,
@@ -785,8 +785,8 @@ pub fn skogestad_morari_time_constant(
     Ok(holdup / (i_s * s_sep.ln()))
 }
 
-/// A dynamic cascade: state, clock and conservation ledger.
-#[derive(Debug, Clone)]
+/// A dynamic cascade: state, clock and conservation ledger (serde, for checkpoints).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DynamicCascade {
     sys: StageSystem,
     c: Vec<f64>,
