@@ -341,6 +341,23 @@ impl<P> EventQueue<P> {
         if img.free.iter().any(|&f| f as usize >= n) {
             return Err(bad("free-list index out of range"));
         }
+        // Every free slot is vacant and listed once; every vacant slot is free.
+        let mut listed = vec![false; n];
+        for &f in &img.free {
+            if std::mem::replace(&mut listed[f as usize], true)
+                || img.slots[f as usize].seq != VACANT
+            {
+                return Err(bad("free list names a live or repeated slot"));
+            }
+        }
+        if img
+            .slots
+            .iter()
+            .zip(&listed)
+            .any(|(s, &l)| (s.seq == VACANT) != l)
+        {
+            return Err(bad("vacant slot missing from the free list"));
+        }
         let mut dead = 0;
         for e in &img.entries {
             let s = img
@@ -443,5 +460,28 @@ mod tests {
         let a: Vec<_> = std::iter::from_fn(|| q.pop()).map(|p| p.payload).collect();
         let b: Vec<_> = std::iter::from_fn(|| r.pop()).map(|p| p.payload).collect();
         assert_eq!(a, b);
+    }
+
+    #[test]
+    fn corrupted_images_are_rejected() {
+        let mut q = EventQueue::new();
+        for i in 0..5u64 {
+            q.push(t(i), Priority::NORMAL, 0, i).unwrap();
+        }
+        q.pop();
+        let good = q.image();
+        assert!(EventQueue::from_image(good.clone()).is_ok());
+        let mut bad = good.clone();
+        bad.free.push(3); // a live slot
+        assert!(EventQueue::from_image(bad).is_err());
+        let mut bad = good.clone();
+        bad.free.clear(); // the vacant slot is no longer free
+        assert!(EventQueue::from_image(bad).is_err());
+        let mut bad = good.clone();
+        bad.dead += 1;
+        assert!(EventQueue::from_image(bad).is_err());
+        let mut bad = good;
+        bad.entries[0].slot = 99;
+        assert!(EventQueue::from_image(bad).is_err());
     }
 }
