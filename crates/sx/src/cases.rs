@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::component::ComponentSpec;
 use crate::equilibrium::{ComponentLaw, EquilibriumSpec, SeparationBasis};
-use crate::topology::{CascadeSpec, FeedSpec, Phase, Saponification, SectionKind, SectionSpec};
+use crate::topology::{CascadeSpec, FeedSpec, Phase, SectionKind, SectionSpec};
 
 fn map(pairs: &[(&str, f64)]) -> BTreeMap<String, f64> {
     pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
@@ -77,28 +77,36 @@ pub fn bench_case_a() -> CascadeSpec {
     }
 }
 
-/// Case (b): 100-stage, 6-component cascade with cation-exchange mass action (eq. 2), extractant
-/// loading and the proton balance: La, Ce, Pr, Nd, Sm on 30 vol % P507 (0.4675 mol·L⁻¹ dimer),
-/// 35 % saponified with Na (the 6th component), HCl scrub; 40 scrub + 60 extraction stages.
+/// Case (b): 100-stage, 6-component cascade with cation-exchange mass action (eq. 2),
+/// extractant loading (eq. 12) and the proton balance (eq. 11): La, Ce, Pr, Nd, Sm on 30 vol %
+/// P507 (0.4675 mol·L⁻¹ dimer, sx-data.md §3) in chloride, with Al as a constant-D impurity
+/// (D = 0.02, est.); 40 scrub + 60 extraction stages splitting La–Ce from Pr–Sm.
 /// log₁₀ K_ex anchored on Pr = −1.98 (Wu, Zhang & Bao 2007) and spaced by the P507 separation
-/// factors of `data/separation_factors.csv`; log₁₀ K_Na = −1.0 (est.).
+/// factors of `data/separation_factors.csv`. Feed 1e-4 m³·s⁻¹ (30 mol·m⁻³ RE, 70 mol·m⁻³ HCl)
+/// to stage 40; scrub acid 120 mol·m⁻³ at 5e-5 m³·s⁻¹ to stage 0; organic 1.3e-4 m³·s⁻¹ to
+/// stage 99. The acidity sets D (slope −3 in pH), so the released protons couple every stage.
 pub fn bench_case_b() -> CascadeSpec {
     let k_pr = -1.98;
-    let b = |x: f64| x.log10();
-    let laws: BTreeMap<String, ComponentLaw> = [
-        ("La", k_pr - b(1.7) - b(4.6)),
-        ("Ce", k_pr - b(1.7)),
+    let sf = |h: &str, l: &str| {
+        crate::data::separation_factor("P507", h, l)
+            .expect("tabulated")
+            .typical
+            .log10()
+    };
+    let mut laws: BTreeMap<String, ComponentLaw> = [
+        ("La", k_pr - sf("Pr", "Ce") - sf("Ce", "La")),
+        ("Ce", k_pr - sf("Pr", "Ce")),
         ("Pr", k_pr),
-        ("Nd", k_pr + b(1.5)),
-        ("Sm", k_pr + b(1.5) + b(7.0)),
-        ("Na", -1.0),
+        ("Nd", k_pr + sf("Nd", "Pr")),
+        ("Sm", k_pr + sf("Nd", "Pr") + sf("Sm", "Nd")),
     ]
     .iter()
     .map(|(s, k)| (s.to_string(), ComponentLaw::MassAction { log10_k: *k }))
     .collect();
+    laws.insert("Al".into(), ComponentLaw::ConstantD { d: 0.02 });
     let eq = EquilibriumSpec::PerComponent { laws };
     CascadeSpec {
-        components: ["La", "Ce", "Pr", "Nd", "Sm", "Na"]
+        components: ["La", "Ce", "Pr", "Nd", "Sm", "Al"]
             .iter()
             .map(|s| ComponentSpec::new(s))
             .collect(),
@@ -112,28 +120,120 @@ pub fn bench_case_b() -> CascadeSpec {
                 40,
                 1e-4,
                 &[
-                    ("La", 80.0),
-                    ("Ce", 120.0),
-                    ("Pr", 30.0),
-                    ("Nd", 60.0),
-                    ("Sm", 10.0),
+                    ("La", 8.0),
+                    ("Ce", 12.0),
+                    ("Pr", 3.0),
+                    ("Nd", 6.0),
+                    ("Sm", 1.0),
+                    ("Al", 2.0),
                 ],
-                10.0,
+                70.0,
             ),
-            aq_feed("scrub", 0, 1.0e-4, &[], 800.0),
+            aq_feed("scrub", 0, 5e-5, &[], 120.0),
             FeedSpec {
                 name: "organic".into(),
                 stage: 99,
                 phase: Phase::Organic,
-                flow: 3.0e-4,
+                flow: 1.3e-4,
                 concentrations: BTreeMap::new(),
                 acid: 0.0,
                 sulfate: 0.0,
                 extractant: 467.5,
-                saponification: Some(Saponification {
-                    cation: "Na".into(),
-                    degree: 0.35,
-                }),
+                saponification: None,
+            },
+        ],
+        draws: vec![],
+        recycles: vec![],
+        log10_ka_hso4: crate::topology::DEFAULT_LOG10_KA_HSO4,
+        entrainment: crate::topology::DEFAULT_ENTRAINMENT,
+    }
+}
+
+/// A two-outlet fractional extraction `[scrub, extraction]` at constant separation factors on
+/// a saturated organic, with flows from Xu Guangxian's optimum (sx-data.md §5.3) for the
+/// pseudo-binary split between `components[split - 1]` and `components[split]` (components in
+/// increasing β): feed (aqueous, `feed_conc` [mol·m⁻³], `feed_flow` [m³·s⁻¹]) to the first
+/// extraction stage, scrub liquor of the heavy fraction at the feed's total concentration
+/// (the reflux) to stage 0, metal-free organic to the last stage. `reflux_factor` ≥ 1
+/// multiplies Xu's optimum reflux W.
+///
+/// # Panics
+/// If `split` is 0 or ≥ the number of components, or the slices differ in length.
+#[allow(clippy::too_many_arguments)]
+pub fn fractional_extraction(
+    components: &[&str],
+    beta: &[f64],
+    feed_conc: &[f64],
+    feed_flow: f64,
+    split: usize,
+    scrub_stages: usize,
+    extraction_stages: usize,
+    loading: f64,
+    reflux_factor: f64,
+) -> CascadeSpec {
+    assert!(
+        split > 0
+            && split < components.len()
+            && beta.len() == components.len()
+            && feed_conc.len() == components.len()
+    );
+    let total: f64 = feed_conc.iter().sum();
+    let fa: f64 = feed_conc[split..].iter().sum::<f64>() / total;
+    let fb = 1.0 - fa;
+    let b = beta[split] / beta[split - 1];
+    let sb = b.sqrt();
+    let w = if fb > sb / (1.0 + sb) {
+        fb / (sb - 1.0) - fa
+    } else {
+        fa / (sb - 1.0)
+    } * reflux_factor;
+    let s_org = w + fa;
+    let f = feed_flow * total;
+    let heavy: Vec<(&str, f64)> = components[split..]
+        .iter()
+        .zip(&feed_conc[split..])
+        .map(|(c, x)| (*c, x / fa))
+        .collect();
+    let feed: Vec<(&str, f64)> = components
+        .iter()
+        .zip(feed_conc)
+        .map(|(c, x)| (*c, *x))
+        .collect();
+    let eq = EquilibriumSpec::SeparationFactors {
+        reference: components[0].into(),
+        beta: components
+            .iter()
+            .zip(beta)
+            .skip(1)
+            .map(|(c, b)| (c.to_string(), *b))
+            .collect(),
+        basis: SeparationBasis::SaturatedOrganic { loading },
+    };
+    let n = scrub_stages + extraction_stages;
+    CascadeSpec {
+        components: components.iter().map(|s| ComponentSpec::new(s)).collect(),
+        sections: vec![
+            section("scrub", SectionKind::Scrub, scrub_stages, &eq),
+            section(
+                "extraction",
+                SectionKind::Extraction,
+                extraction_stages,
+                &eq,
+            ),
+        ],
+        feeds: vec![
+            aq_feed("feed", scrub_stages, feed_flow, &feed, 0.0),
+            aq_feed("scrub", 0, w * f / total, &heavy, 0.0),
+            FeedSpec {
+                name: "organic".into(),
+                stage: n - 1,
+                phase: Phase::Organic,
+                flow: s_org * f / loading,
+                concentrations: BTreeMap::new(),
+                acid: 0.0,
+                sulfate: 0.0,
+                extractant: 0.0,
+                saponification: None,
             },
         ],
         draws: vec![],
@@ -144,9 +244,10 @@ pub fn bench_case_b() -> CascadeSpec {
 }
 
 /// Case (c): 300-stage, 15-component train at constant separation factors on a saturated
-/// organic: La…Lu (no Pm) and Y, β from the P507 chain of `data/separation_factors.csv`;
-/// 150 scrub + 150 extraction stages, feed to stage 150, an aqueous side draw of half the
-/// aqueous at stage 75 (a three-outlet process), scrub liquor of the heavy fraction.
+/// organic (150 mol·m⁻³): La…Lu (no Pm) and Y with β from the P507 chain of
+/// `data/separation_factors.csv` (Y placed by its Y/Ho record), feed of an
+/// ion-adsorption-clay-like distribution (est.), 150 scrub + 150 extraction stages splitting
+/// La–Eu from Gd–Lu + Y, flows from [`fractional_extraction`] with 1.3× Xu's optimum reflux.
 pub fn bench_case_c() -> CascadeSpec {
     let chain = [
         "La", "Ce", "Pr", "Nd", "Sm", "Eu", "Gd", "Tb", "Dy", "Ho", "Er", "Tm", "Yb", "Lu",
@@ -155,75 +256,29 @@ pub fn bench_case_c() -> CascadeSpec {
     let y_ho = crate::data::separation_factor("P507", "Y", "Ho")
         .expect("Y/Ho tabulated")
         .typical;
-    let mut beta: BTreeMap<String, f64> = chain
-        .iter()
-        .zip(&betas)
-        .skip(1)
-        .map(|(s, b)| (s.to_string(), *b))
-        .collect();
-    beta.insert("Y".into(), betas[9] * y_ho);
-    let eq = EquilibriumSpec::SeparationFactors {
-        reference: "La".into(),
-        beta,
-        basis: SeparationBasis::SaturatedOrganic { loading: 150.0 },
-    };
-    // Feed: an ion-adsorption-clay-like distribution [mol·m⁻³] (est.), total 300.
+    // order by β: ... Ho, Y, Er ...
+    let mut comps: Vec<(&str, f64)> = chain.iter().copied().zip(betas.iter().copied()).collect();
+    comps.insert(10, ("Y", betas[9] * y_ho));
     let feed = [
-        ("La", 75.0),
-        ("Ce", 15.0),
-        ("Pr", 18.0),
-        ("Nd", 60.0),
-        ("Sm", 12.0),
-        ("Eu", 1.5),
-        ("Gd", 15.0),
-        ("Tb", 2.0),
-        ("Dy", 10.0),
-        ("Ho", 2.0),
-        ("Er", 6.0),
-        ("Tm", 1.0),
-        ("Yb", 5.0),
-        ("Lu", 0.5),
-        ("Y", 77.0),
+        75.0, 15.0, 18.0, 60.0, 12.0, 1.5, 15.0, 2.0, 10.0, 2.0, 77.0, 6.0, 1.0, 5.0, 0.5,
     ];
-    let heavy: Vec<(&str, f64)> = feed
-        .iter()
-        .filter(|(s, _)| !["La", "Ce", "Pr", "Nd", "Sm", "Eu", "Gd"].contains(s))
-        .map(|(s, c)| (*s, c * 300.0 / 103.5))
-        .collect();
-    let mut components: Vec<ComponentSpec> = chain.iter().map(|s| ComponentSpec::new(s)).collect();
-    components.push(ComponentSpec::new("Y"));
-    CascadeSpec {
-        components,
-        sections: vec![
-            section("scrub", SectionKind::Scrub, 150, &eq),
-            section("extraction", SectionKind::Extraction, 150, &eq),
-        ],
-        feeds: vec![
-            aq_feed("feed", 150, 1e-4, &feed, 0.0),
-            aq_feed("scrub", 0, 1.2e-4, &heavy, 0.0),
-            FeedSpec {
-                name: "organic".into(),
-                stage: 299,
-                phase: Phase::Organic,
-                flow: 2.9e-4,
-                concentrations: BTreeMap::new(),
-                acid: 0.0,
-                sulfate: 0.0,
-                extractant: 0.0,
-                saponification: None,
-            },
-        ],
-        draws: vec![crate::topology::DrawSpec {
-            name: "middle".into(),
-            stage: 75,
-            phase: Phase::Aqueous,
-            fraction: 0.5,
-        }],
-        recycles: vec![],
-        log10_ka_hso4: crate::topology::DEFAULT_LOG10_KA_HSO4,
-        entrainment: crate::topology::DEFAULT_ENTRAINMENT,
-    }
+    let names: Vec<&str> = comps.iter().map(|c| c.0).collect();
+    let beta: Vec<f64> = comps.iter().map(|c| c.1).collect();
+    fractional_extraction(
+        &names,
+        &beta,
+        &feed,
+        1e-4,
+        CASE_C_SPLIT,
+        150,
+        150,
+        150.0,
+        1.3,
+    )
 }
+
+/// Split index of case (c) in its β-ordered component list.
+const CASE_C_SPLIT: usize = 6;
 
 /// The three cases with their labels.
 pub fn bench_cases() -> Vec<(&'static str, CascadeSpec)> {

@@ -70,8 +70,16 @@ mod system;
 pub mod topology;
 
 pub use component::{Component, ComponentSpec};
-pub use equilibrium::{ComponentLaw, CorrelationTerm, Equilibrium, EquilibriumSpec, SeparationBasis, StageState};
+pub use equilibrium::{
+    ComponentLaw, CorrelationTerm, Equilibrium, EquilibriumSpec, SeparationBasis, StageState,
+};
 pub use error::SxError;
-pub use solution::{ComponentBalance, ProductReport, ReagentReport, Solution, SolveStatus, StageProfiles, SteadySolver};
+pub use solution::{
+    ComponentBalance, ProductReport, ReagentReport, Solution, SolveStatus, StageProfiles,
+    SteadySolver,
+};
 pub use solvers::{KremserExact, Newton, SuccessiveSubstitution};
-pub use topology::{Cascade, CascadeSpec, DrawSpec, FeedSpec, OutletRef, Phase, RecycleSpec, Saponification, SectionKind, SectionSpec};
+pub use topology::{
+    Cascade, CascadeSpec, DrawSpec, FeedSpec, OutletRef, Phase, RecycleSpec, Saponification,
+    SectionKind, SectionSpec,
+};

@@ -114,8 +114,9 @@ impl SuccessiveSubstitution {
         let mut r = vec![0.0; dim];
         let mut w = vec![0.0; dim];
         let mut lnd_old = vec![0.0; sys.d.len()];
-        let omega = self.damping.clamp(1e-3, 1.0);
+        let mut omega = self.damping.clamp(1e-3, 1.0);
         let mut res = f64::INFINITY;
+        let mut prev = f64::INFINITY;
         for it in 1..=max {
             for (o, d) in lnd_old.iter_mut().zip(&sys.d) {
                 *o = d.ln();
@@ -132,6 +133,12 @@ impl SuccessiveSubstitution {
             if res <= self.tolerance {
                 return (it, SolveStatus::Converged, res);
             }
+            // Safeguard: halve the damping whenever the residual grows (down to 0.05).
+            if res > prev && omega > 0.05 {
+                omega = (0.5 * omega).max(0.05);
+                tracing::debug!(sweep = it, omega, "substitution: damping reduced");
+            }
+            prev = res;
             if omega < 1.0 {
                 for (d, o) in sys.d.iter_mut().zip(&lnd_old) {
                     *d = ((1.0 - omega) * o + omega * d.ln()).exp();
@@ -181,10 +188,12 @@ impl SteadySolver for SuccessiveSubstitution {
 pub struct Newton {
     /// Maximum Newton steps (default 60).
     pub max_iterations: usize,
-    /// Convergence tolerance on the max scaled residual (default 1e-12).
+    /// Convergence tolerance on the max scaled residual (default 1e-11).
     pub tolerance: f64,
-    /// Substitution sweeps for the initial estimate when none is given (default 30).
+    /// Most substitution sweeps for the initial estimate when none is given (default 300).
     pub initial_sweeps: usize,
+    /// The sweeps stop once the scaled residual is below this (default 1e-3).
+    pub start_tolerance: f64,
     /// Damping of those sweeps (default 1).
     pub initial_damping: f64,
     /// Largest change of any log unknown in one step (default 3, i.e. a factor e³ ≈ 20).
@@ -197,8 +206,9 @@ impl Default for Newton {
     fn default() -> Self {
         Self {
             max_iterations: 60,
-            tolerance: 1e-12,
-            initial_sweeps: 30,
+            tolerance: 1e-11,
+            initial_sweeps: 300,
+            start_tolerance: 1e-3,
             initial_damping: 1.0,
             max_log_step: 3.0,
             max_halvings: 30,
@@ -221,6 +231,18 @@ struct NewtonWork {
     k0: Vec<f64>,
     k: Vec<f64>,
     b: Vec<f64>,
+}
+
+/// Largest whole-cascade component imbalance |Σ_k r_jk| / feed_j (the stage residuals of a
+/// component telescope to inputs − outputs).
+fn balance_error(sys: &StageSystem<'_>, r: &[f64]) -> f64 {
+    let (n, nc, nb) = (sys.n, sys.nc, sys.nb);
+    let mut worst: f64 = 0.0;
+    for j in 0..nc {
+        let s: f64 = (0..n).map(|k| r[k * nb + j]).sum();
+        worst = worst.max((s / sys.c.total_feed(j)).abs());
+    }
+    worst
 }
 
 fn norm2(v: &[f64]) -> f64 {
@@ -265,7 +287,7 @@ impl Newton {
                 status = SolveStatus::Diverged;
                 break;
             }
-            if res <= self.tolerance {
+            if res <= self.tolerance && balance_error(sys, &wk.r) <= 0.1 * self.tolerance {
                 status = SolveStatus::Converged;
                 break;
             }
@@ -293,8 +315,9 @@ impl Newton {
                 break;
             }
             let ndx = norm2(&wk.dx);
-            // Natural monotonicity test (Deuflhard): the simplified Newton correction at the
-            // trial point, with the same factorisation, must shrink.
+            // Damping: accept the first step size (halving from the capped full step) that
+            // passes Deuflhard's natural monotonicity test: the simplified Newton correction at
+            // the trial point, with the same factorisation, shrinks.
             let mut alpha = if big > self.max_log_step {
                 self.max_log_step / big
             } else {
@@ -440,13 +463,42 @@ impl SteadySolver for Newton {
             sys.update_equilibrium(false);
             let sub = SuccessiveSubstitution {
                 max_iterations: self.initial_sweeps,
-                tolerance: self.tolerance,
+                tolerance: self.start_tolerance,
                 damping: self.initial_damping,
             };
             let (_it, status, _res) = sub.sweeps(&mut sys, self.initial_sweeps);
             if status == SolveStatus::Diverged {
                 initial_state(&mut sys);
             }
+            // Fallback: if Newton stalls (an ill-conditioned, far-from-solution start), tighten
+            // the start with more substitution sweeps and restart, up to 4 times.
+            let mut tol = self.start_tolerance;
+            let mut sol = self.run(&mut sys, t0);
+            for attempt in 0..4 {
+                if sol.status != SolveStatus::Stalled {
+                    break;
+                }
+                tol *= 1e-2;
+                tracing::warn!(
+                    attempt,
+                    start_tolerance = tol,
+                    "newton stalled: more substitution sweeps, then restart"
+                );
+                let sub = SuccessiveSubstitution {
+                    max_iterations: self.initial_sweeps,
+                    tolerance: tol,
+                    damping: self.initial_damping,
+                };
+                sys.update_equilibrium(false);
+                let (_it, st, _res) = sub.sweeps(&mut sys, self.initial_sweeps);
+                if st == SolveStatus::Converged && tol <= self.tolerance {
+                    break;
+                }
+                let iters = sol.iterations;
+                sol = self.run(&mut sys, t0);
+                sol.iterations += iters;
+            }
+            return sol;
         } else {
             sys.update_equilibrium(false);
         }

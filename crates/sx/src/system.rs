@@ -13,6 +13,10 @@ use crate::topology::{Cascade, Phase, free_h_from_total};
 /// Smallest concentration admitted before taking a logarithm [mol·m⁻³].
 pub(crate) const CONC_FLOOR: f64 = 1e-280;
 
+/// Stage throughputs below this fraction of a component's total feed are measured against it
+/// instead (eq. 13): balances of such vanishing traces do not steer convergence.
+pub(crate) const TRACE_FRACTION: f64 = 1e-200;
+
 #[derive(Debug)]
 pub(crate) struct StageSystem<'c> {
     pub(crate) c: &'c Cascade,
@@ -31,6 +35,7 @@ pub(crate) struct StageSystem<'c> {
     dy: Vec<f64>,
     dp: Vec<f64>,
     dlx: Vec<f64>,
+    trace: Vec<f64>,
     dlh: Vec<f64>,
     dle: Vec<f64>,
     // fixed-D transport scratch
@@ -66,6 +71,7 @@ impl<'c> StageSystem<'c> {
             dy: vec![0.0; n * nc * nb],
             dp: vec![0.0; n * nb],
             dlx: vec![0.0; nc * nc],
+            trace: (0..nc).map(|j| TRACE_FRACTION * c.total_feed(j)).collect(),
             dlh: vec![0.0; nc],
             dle: vec![0.0; nc],
             lin: LinearWorkspace::default(),
@@ -102,7 +108,7 @@ impl<'c> StageSystem<'c> {
         let (nc, nb) = (self.nc, self.nb);
         for k in 0..self.n {
             for j in 0..nc {
-                self.x[k * nc + j] = v[k * nb + j].exp();
+                self.x[k * nc + j] = v[k * nb + j].exp().max(CONC_FLOOR);
             }
             if self.acid {
                 self.h[k] = v[k * nb + nc].exp();
@@ -246,7 +252,7 @@ impl<'c> StageSystem<'c> {
             for j in 0..nc {
                 let t =
                     f.aqueous_out[k] * self.x[k * nc + j] + f.organic_out[k] * self.y[k * nc + j];
-                w[k * nb + j] = if t > 0.0 { 1.0 / t } else { 1.0 };
+                w[k * nb + j] = 1.0 / t.max(self.trace[j]);
                 pt += self.c.components[j].charge * f.organic_out[k] * self.y[k * nc + j];
             }
             if self.acid {
