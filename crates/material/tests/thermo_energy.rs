@@ -334,3 +334,17 @@ fn charge_items_read_units_from_config_text() {
         .is_err()
     );
 }
+
+#[test]
+fn lots_feed_the_energy_balance() {
+    use repm_material::thermo::{charge_from_lot, lot_enthalpy};
+    use repm_material::{Form, Lot, LotId};
+    let set = ThermoSet::new(DataSetName::FreedDerived).unwrap();
+    let lot = Lot::from_formulas(LotId(7), Form::Salt, &[("NdF3", 2.0), ("Ca", 3.0)]).unwrap();
+    let items = charge_from_lot(&lot, 298.15);
+    assert_eq!(items.len(), 2);
+    let h = lot_enthalpy(&set, &lot, 298.15).unwrap();
+    let by_hand =
+        2.0 * set.species("NdF3").unwrap().h(298.15) + 3.0 * set.species("Ca").unwrap().h(298.15);
+    assert_abs_diff_eq!(h, by_hand, epsilon = 1e-9 * by_hand.abs());
+}

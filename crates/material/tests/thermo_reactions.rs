@@ -288,3 +288,36 @@ fn lif_formation_at_1500_k_against_janaf() {
     let freed = ThermoSet::new(DataSetName::FreedDerived).unwrap();
     assert_abs_diff_eq!(dg(&freed, &lif, 1500.0) / 1000.0, -483.3, epsilon = 5.0);
 }
+
+#[test]
+fn ivtan_single_values_are_selectable_per_species() {
+    // IVTANTHERMO values quoted in thermo-data.md §4-5: Dy2O3 dfH -1862.7 kJ/mol, S 150.6;
+    // CaF2 S 68.45 J/(mol K).
+    let set = ThermoSet::new(DataSetName::FreedDerived)
+        .unwrap()
+        .with_source("Dy2O3", Source::Ivtan298)
+        .unwrap()
+        .with_source("CaF2", Source::Ivtan298)
+        .unwrap();
+    let p = set.species("Dy2O3").unwrap().props(298.15);
+    assert_abs_diff_eq!(p.h, -1_862_700.0, epsilon = 1e-6);
+    assert_abs_diff_eq!(p.s, 150.6, epsilon = 1e-9);
+    assert_abs_diff_eq!(
+        set.species("CaF2").unwrap().s(298.15),
+        68.45,
+        epsilon = 1e-9
+    );
+    assert_eq!(set.choice("Dy2O3").unwrap().source, Source::Ivtan298);
+    assert!(set.choice("Dy2O3").unwrap().overridden);
+}
+
+#[test]
+fn evaluation_outside_the_data_range_is_flagged() {
+    let set = ThermoSet::new(DataSetName::Sgte91).unwrap();
+    let nd = set.species("Nd").unwrap();
+    assert!(nd.props(1500.0).in_range);
+    // SGTE91 Nd data end at 1800 K: extrapolated (with a tracing warning), still the liquid
+    let p = nd.props(2000.0);
+    assert!(!p.in_range);
+    assert_eq!(nd.phases()[p.phase].name(), "LIQUID");
+}

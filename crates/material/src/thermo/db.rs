@@ -31,17 +31,22 @@ pub enum Source {
     /// repm estimates for species without open data (flagged).
     #[serde(rename = "repm-estimate")]
     Estimate,
+    /// IVTANTHERMO single values at 298.15 K on a named Cp(T) shape (selectable per species
+    /// with an override; no data set uses it by default).
+    #[serde(rename = "IVTAN-298")]
+    Ivtan298,
 }
 
 impl Source {
     /// Every source, in a fixed order.
-    pub const ALL: [Source; 6] = [
+    pub const ALL: [Source; 7] = [
         Source::NasaGlenn,
         Source::Sgte91,
         Source::NistWebBook,
         Source::Crc298,
         Source::FreedDerived,
         Source::Estimate,
+        Source::Ivtan298,
     ];
 
     /// The label used in the data files and reports.
@@ -53,6 +58,7 @@ impl Source {
             Source::Crc298 => "CRC-298",
             Source::FreedDerived => "FREED-derived",
             Source::Estimate => "repm-estimate",
+            Source::Ivtan298 => "IVTAN-298",
         }
     }
 
@@ -206,7 +212,18 @@ const FILES: [(Source, &str, &str); 5] = [
         include_str!("../../data/thermo/estimates.json"),
     ),
 ];
-const CRC_FILE: &str = include_str!("../../data/thermo/crc298.json");
+const ANCHOR_FILES: [(Source, &str, &str); 2] = [
+    (
+        Source::Crc298,
+        "crc298.json",
+        include_str!("../../data/thermo/crc298.json"),
+    ),
+    (
+        Source::Ivtan298,
+        "ivtan298.json",
+        include_str!("../../data/thermo/ivtan298.json"),
+    ),
+];
 
 impl ThermoDb {
     /// The embedded database, parsed and validated on first use (then cached).
@@ -264,77 +281,82 @@ impl ThermoDb {
                 map.insert(name, sp);
             }
         }
-        let crc: CrcFile = serde_json::from_str(CRC_FILE)
-            .map_err(|e| data_err("crc298.json", format!("JSON: {e}")))?;
-        let mut crc_map = BTreeMap::new();
-        for r in &crc.records {
-            let shape_src = Source::from_label(&r.shape_from).ok_or_else(|| {
-                data_err(&r.species, format!("unknown shape_from {:?}", r.shape_from))
-            })?;
-            let shape = sources
-                .get(&shape_src)
-                .and_then(|m| m.get(&r.species))
-                .ok_or_else(|| {
-                    data_err(
-                        &r.species,
-                        format!("CRC record: {} lacks the species", r.shape_from),
-                    )
+        for (asrc, fname, text) in ANCHOR_FILES {
+            let crc: CrcFile =
+                serde_json::from_str(text).map_err(|e| data_err(fname, format!("JSON: {e}")))?;
+            let mut crc_map = BTreeMap::new();
+            for r in &crc.records {
+                let shape_src = Source::from_label(&r.shape_from).ok_or_else(|| {
+                    data_err(&r.species, format!("unknown shape_from {:?}", r.shape_from))
                 })?;
-            let at = shape.props(T_REF);
-            let dh = r.dfh298 - at.h;
-            let ds = r.s298.map_or(0.0, |s| s - at.s);
-            let mut phases = shape.phases.clone();
-            for p in &mut phases {
-                p.shift(dh, ds);
+                let shape = sources
+                    .get(&shape_src)
+                    .and_then(|m| m.get(&r.species))
+                    .ok_or_else(|| {
+                        data_err(
+                            &r.species,
+                            format!("{fname}: {} lacks the species", r.shape_from),
+                        )
+                    })?;
+                let at = shape.props(T_REF);
+                let dh = r.dfh298 - at.h;
+                let ds = r.s298.map_or(0.0, |s| s - at.s);
+                let mut phases = shape.phases.clone();
+                for p in &mut phases {
+                    p.shift(dh, ds);
+                }
+                let mut tables = vec![format!(
+                    "{} (dfH298{})",
+                    r.table,
+                    if r.s298.is_some() { ", S298" } else { "" }
+                )];
+                tables.extend(
+                    shape
+                        .provenance
+                        .tables
+                        .iter()
+                        .map(|t| format!("Cp shape from {}: {t}", r.shape_from)),
+                );
+                let mut notes = Vec::new();
+                if r.s298.is_none() {
+                    notes.push(format!(
+                        "{asrc} gives no S298: S(T) of {} kept",
+                        r.shape_from
+                    ));
+                }
+                if let Some(cp) = r.cp298 {
+                    notes.push(format!(
+                        "{asrc} Cp298 {cp} J/(mol K); shape Cp298 {:.2} J/(mol K)",
+                        at.cp
+                    ));
+                }
+                let mut flags: Vec<String> = r.flag.iter().cloned().collect();
+                flags.extend(shape.provenance.flags.iter().cloned());
+                let prov = Provenance {
+                    source: asrc,
+                    tables,
+                    versions: vec![r.version.clone()],
+                    notes,
+                    flags,
+                    fit: None,
+                    default_use: r.use_in_set,
+                };
+                if r.source != asrc.label() {
+                    return Err(data_err(
+                        &r.species,
+                        format!("{fname}: record with source {:?}", r.source),
+                    ));
+                }
+                let sp = SpeciesThermo {
+                    name: r.species.clone(),
+                    phases,
+                    provenance: prov,
+                };
+                super::validate::check_species(&sp)?;
+                crc_map.insert(r.species.clone(), sp);
             }
-            let mut tables = vec![format!(
-                "{} (dfH298{})",
-                r.table,
-                if r.s298.is_some() { ", S298" } else { "" }
-            )];
-            tables.extend(
-                shape
-                    .provenance
-                    .tables
-                    .iter()
-                    .map(|t| format!("Cp shape from {}: {t}", r.shape_from)),
-            );
-            let mut notes = Vec::new();
-            if r.s298.is_none() {
-                notes.push(format!("CRC gives no S298: S(T) of {} kept", r.shape_from));
-            }
-            if let Some(cp) = r.cp298 {
-                notes.push(format!(
-                    "CRC Cp298 {cp} J/(mol K); shape Cp298 {:.2} J/(mol K)",
-                    at.cp
-                ));
-            }
-            let mut flags: Vec<String> = r.flag.iter().cloned().collect();
-            flags.extend(shape.provenance.flags.iter().cloned());
-            let prov = Provenance {
-                source: Source::Crc298,
-                tables,
-                versions: vec![r.version.clone()],
-                notes,
-                flags,
-                fit: None,
-                default_use: r.use_in_set,
-            };
-            if r.source != Source::Crc298.label() {
-                return Err(data_err(
-                    &r.species,
-                    format!("CRC file record with source {:?}", r.source),
-                ));
-            }
-            let sp = SpeciesThermo {
-                name: r.species.clone(),
-                phases,
-                provenance: prov,
-            };
-            super::validate::check_species(&sp)?;
-            crc_map.insert(r.species.clone(), sp);
+            sources.insert(asrc, crc_map);
         }
-        sources.insert(Source::Crc298, crc_map);
         Ok(ThermoDb { sources })
     }
 

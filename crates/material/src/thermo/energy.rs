@@ -404,3 +404,27 @@ pub fn complete_reaction_products(
     out.retain(|(_, n)| *n > 0.0);
     Ok(out)
 }
+
+/// Charge items for every species of a [`crate::lot::Lot`] at one temperature `t` \[K\]
+/// (species named by their canonical formula text, e.g. `"NdF3"`, `"Ca"`).
+pub fn charge_from_lot(lot: &crate::lot::Lot, t: f64) -> Vec<ChargeItem> {
+    lot.species()
+        .filter(|(_, n)| *n > 0.0)
+        .map(|(f, n)| ChargeItem::new(f.as_str(), n, t))
+        .collect()
+}
+
+/// Enthalpy Σ nᵢ Hᵢ(t) \[J\] of a lot's species at `t` \[K\] (formation scale, each species in its
+/// stable phase).
+///
+/// # Errors
+/// A species the data set does not serve.
+pub fn lot_enthalpy(set: &ThermoSet, lot: &crate::lot::Lot, t: f64) -> Result<f64, MaterialError> {
+    let mut h = 0.0;
+    for (f, n) in lot.species() {
+        if n > 0.0 {
+            h += n * set.species(f.as_str())?.h(t);
+        }
+    }
+    Ok(h)
+}

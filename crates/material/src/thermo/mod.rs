@@ -28,7 +28,8 @@ mod validate;
 pub use db::{DataSetName, Provenance, Source, SourceChoice, ThermoConfig, ThermoDb, ThermoSet};
 pub use energy::{
     AdiabaticOptions, AdiabaticResult, ChargeItem, InputConvention, Plateau, SolveStatus,
-    adiabatic_temperature, complete_reaction_products, heat_to_temperature, mixture_enthalpy,
+    adiabatic_temperature, charge_from_lot, complete_reaction_products, heat_to_temperature,
+    lot_enthalpy, mixture_enthalpy,
 };
 pub use poly::Magnetic;
 pub use reaction::{ReactionProps, ReactionThermo, ellingham, reaction_props};

@@ -17,7 +17,7 @@
 //! (`dfh298` [J·mol⁻¹], `s298` [J·mol⁻¹·K⁻¹] at 298.15 K) on the first phase and by a
 //! `transition` (`from` phase, `t` \[K\], `dh` [J·mol⁻¹]) on each later phase.
 //!
-//! `crc298.json` holds single 298.15 K values with `shape_from`: the source whose Cp(T),
+//! `crc298.json` and `ivtan298.json` hold single 298.15 K values with `shape_from`: the source whose Cp(T),
 //! phases and transitions are used, re-anchored on the CRC values.
 
 use serde::Deserialize;
