@@ -21,6 +21,7 @@ use std::time::Duration;
 
 use rand::Rng;
 use repm_des::{Context, DesError, Event, Model, OutPort, Port, Ports};
+use repm_material::units::{Mass, TimeSpan};
 use repm_material::{ElementVector, Lot, LotIdSource};
 use serde::{Deserialize, Serialize};
 
@@ -116,19 +117,19 @@ fn emit<M: From<Lot>>(
 #[serde(deny_unknown_fields, default)]
 pub struct StripCasterEvents {
     /// Minimum heat cycle (melt, pour, turnaround) \[s\]. Default 5400 (~1.5 h/heat, est.).
-    pub heat_cycle: f64,
+    pub heat_cycle: TimeSpan,
     /// Probability that a heat fails (nozzle/wheel) \[-\]. Default 0.02.
     pub failure_probability: f64,
     /// Repair time after a failed heat \[s\]. Default 14 400 (MTTR 4 h).
-    pub repair_time: f64,
+    pub repair_time: TimeSpan,
 }
 
 impl Default for StripCasterEvents {
     fn default() -> Self {
         Self {
-            heat_cycle: 5400.0,
+            heat_cycle: TimeSpan::from_si(5400.0),
             failure_probability: 0.02,
-            repair_time: 14_400.0,
+            repair_time: TimeSpan::from_si(14_400.0),
         }
     }
 }
@@ -156,14 +157,14 @@ impl StripCasterModel {
         cfg: StripCasterEvents,
         ids: LotIdSource,
     ) -> Result<Self, PowderError> {
-        check_nonneg("strip_cast_events.heat_cycle", cfg.heat_cycle)?;
+        check_nonneg("strip_cast_events.heat_cycle.si()", cfg.heat_cycle.si())?;
         check_range(
             "strip_cast_events.failure_probability",
             cfg.failure_probability,
             0.0,
             1.0,
         )?;
-        check_nonneg("strip_cast_events.repair_time", cfg.repair_time)?;
+        check_nonneg("strip_cast_events.repair_time.si()", cfg.repair_time.si())?;
         Ok(Self {
             caster,
             cfg,
@@ -185,7 +186,7 @@ impl StripCasterModel {
         self.busy = true;
         let failed = ctx.rng().random::<f64>() < self.cfg.failure_probability;
         let (r, flakes, loss) = lots::cast(&self.caster, &melt, &mut self.ids).map_err(des_err)?;
-        let dur = r.pour_time.max(self.cfg.heat_cycle);
+        let dur = r.pour_time.max(self.cfg.heat_cycle.si());
         if failed {
             // the whole heat goes back to the melt shop; then repair
             let scrap = melt
@@ -196,7 +197,7 @@ impl StripCasterModel {
             self.pending = vec![(1, scrap, false)];
             self.stats.failures += 1;
             ctx.schedule_in(secs(r.pour_time)?, TAG_REPAIRED)?;
-            self.stats.busy_time += r.pour_time + self.cfg.repair_time;
+            self.stats.busy_time += r.pour_time + self.cfg.repair_time.si();
             tracing::info!(lot = %melt.id, "strip caster: heat failed");
         } else {
             self.pending = vec![(0, flakes, true), (1, loss, false)];
@@ -243,7 +244,7 @@ impl<M: From<Lot> + TryInto<Lot> + 'static> Model<M> for StripCasterModel {
                 for (port, lot, prod) in std::mem::take(&mut self.pending) {
                     emit(ctx, port, lot, &mut self.stats, prod)?;
                 }
-                ctx.schedule_in(secs(self.cfg.repair_time)?, TAG_DONE)?;
+                ctx.schedule_in(secs(self.cfg.repair_time.si())?, TAG_DONE)?;
                 Ok(())
             }
             _ => Ok(()),
@@ -258,15 +259,15 @@ impl<M: From<Lot> + TryInto<Lot> + 'static> Model<M> for StripCasterModel {
 #[serde(deny_unknown_fields, default)]
 pub struct HdFurnaceEvents {
     /// Batch size \[kg\]: a batch starts when this much waits. Default 1000.
-    pub batch_mass: f64,
+    pub batch_mass: Mass,
     /// Longest wait before a partial batch starts \[s\]. Default 14 400.
-    pub max_wait: f64,
+    pub max_wait: TimeSpan,
     /// Loading and evacuation \[s\]. Default 3600.
-    pub prep_time: f64,
+    pub prep_time: TimeSpan,
     /// Heating to and hold at the degassing temperature \[s\]. Default 14 400.
-    pub degas_time: f64,
+    pub degas_time: TimeSpan,
     /// Cooling and unloading \[s\]. Default 7200 (with 3 h absorption: ~12 h per cycle, §11.2).
-    pub cool_time: f64,
+    pub cool_time: TimeSpan,
     /// Coefficient of variation of the cycle time \[-\]. Default 0.05 (est.).
     pub cycle_cv: f64,
     /// H₂ supplied per batch as a multiple of the saturating demand \[-\]. Default 1.2.
@@ -279,11 +280,11 @@ pub struct HdFurnaceEvents {
 impl Default for HdFurnaceEvents {
     fn default() -> Self {
         Self {
-            batch_mass: 1000.0,
-            max_wait: 14_400.0,
-            prep_time: 3600.0,
-            degas_time: 14_400.0,
-            cool_time: 7200.0,
+            batch_mass: Mass::from_si(1000.0),
+            max_wait: TimeSpan::from_si(14_400.0),
+            prep_time: TimeSpan::from_si(3600.0),
+            degas_time: TimeSpan::from_si(14_400.0),
+            cool_time: TimeSpan::from_si(7200.0),
             cycle_cv: 0.05,
             h2_excess: 1.2,
             eol_coating: ElementVector::zeros(),
@@ -321,11 +322,11 @@ impl HdFurnaceModel {
         cfg: HdFurnaceEvents,
         ids: LotIdSource,
     ) -> Result<Self, PowderError> {
-        check_nonneg("hd_events.batch_mass", cfg.batch_mass)?;
-        check_nonneg("hd_events.max_wait", cfg.max_wait)?;
-        check_nonneg("hd_events.prep_time", cfg.prep_time)?;
-        check_nonneg("hd_events.degas_time", cfg.degas_time)?;
-        check_nonneg("hd_events.cool_time", cfg.cool_time)?;
+        check_nonneg("hd_events.batch_mass.si()", cfg.batch_mass.si())?;
+        check_nonneg("hd_events.max_wait.si()", cfg.max_wait.si())?;
+        check_nonneg("hd_events.prep_time.si()", cfg.prep_time.si())?;
+        check_nonneg("hd_events.degas_time.si()", cfg.degas_time.si())?;
+        check_nonneg("hd_events.cool_time.si()", cfg.cool_time.si())?;
         check_range("hd_events.cycle_cv", cfg.cycle_cv, 0.0, 0.5)?;
         check_range("hd_events.h2_excess", cfg.h2_excess, 0.0, 10.0)?;
         if let Some((e, x)) = cfg.eol_coating.first_invalid() {
@@ -359,14 +360,14 @@ impl HdFurnaceModel {
             .filter(|l| l.form.kind() == kind)
             .map(Lot::mass)
             .sum();
-        if same < self.cfg.batch_mass && !force {
+        if same < self.cfg.batch_mass.si() && !force {
             return Ok(());
         }
         let mut batch = Vec::new();
         let mut mass = 0.0;
         let mut rest = Vec::new();
         for l in std::mem::take(&mut self.waiting) {
-            if l.form.kind() == kind && (mass < self.cfg.batch_mass || batch.is_empty()) {
+            if l.form.kind() == kind && (mass < self.cfg.batch_mass.si() || batch.is_empty()) {
                 mass += l.mass();
                 batch.push(l);
             } else {
@@ -396,8 +397,10 @@ impl HdFurnaceModel {
             self.pending.push((1, r, false));
         }
         let c = self.furnace.config();
-        let nominal =
-            self.cfg.prep_time + c.absorption_time + self.cfg.degas_time + self.cfg.cool_time;
+        let nominal = self.cfg.prep_time.si()
+            + c.absorption_time.si()
+            + self.cfg.degas_time.si()
+            + self.cfg.cool_time.si();
         let dur = nominal * scatter(ctx.rng(), self.cfg.cycle_cv);
         self.busy = true;
         self.stats.busy_time += dur;
@@ -433,7 +436,7 @@ impl<M: From<Lot> + TryInto<Lot> + 'static> Model<M> for HdFurnaceModel {
             let first = self.waiting.is_empty();
             self.waiting.push(lot);
             if first && !self.busy {
-                ctx.schedule_in(secs(self.cfg.max_wait)?, TAG_WAIT)?;
+                ctx.schedule_in(secs(self.cfg.max_wait.si())?, TAG_WAIT)?;
             }
             return self.start(ctx, false);
         }
@@ -445,7 +448,7 @@ impl<M: From<Lot> + TryInto<Lot> + 'static> Model<M> for HdFurnaceModel {
                 self.stats.jobs += 1;
                 self.busy = false;
                 if !self.waiting.is_empty() {
-                    ctx.schedule_in(secs(self.cfg.max_wait)?, TAG_WAIT)?;
+                    ctx.schedule_in(secs(self.cfg.max_wait.si())?, TAG_WAIT)?;
                 }
                 self.start(ctx, false)
             }

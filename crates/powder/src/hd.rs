@@ -21,6 +21,7 @@
 //!   (1 − extraction efficiency) leave as a reject stream; the powder keeps a property-retention
 //!   factor (≈ 0.9, Walton et al. 2015).
 
+use repm_material::units::{Length, Pressure, Temperature, TimeSpan};
 use repm_material::{Element, ElementVector};
 use serde::{Deserialize, Serialize};
 
@@ -42,11 +43,11 @@ pub struct JmakConfig {
     /// Avrami exponent n \[-\] (≥ 1).
     pub avrami_exponent: f64,
     /// Incubation time t_inc \[s\].
-    pub incubation: f64,
+    pub incubation: TimeSpan,
     /// Pressure exponent m \[-\].
     pub pressure_exponent: f64,
     /// Reference pressure p_ref \[Pa\].
-    pub reference_pressure: f64,
+    pub reference_pressure: Pressure,
 }
 
 impl JmakConfig {
@@ -54,7 +55,7 @@ impl JmakConfig {
     pub fn rate(&self, temperature: f64, pressure: f64) -> f64 {
         self.k0
             * (-self.activation_energy / (R_GAS * temperature)).exp()
-            * (pressure / self.reference_pressure).powf(self.pressure_exponent)
+            * (pressure / self.reference_pressure.si()).powf(self.pressure_exponent)
     }
 
     fn validate(&self, name: &str) -> Result<(), PowderError> {
@@ -66,7 +67,7 @@ impl JmakConfig {
             1.0,
             4.0,
         )?;
-        check_nonneg(&format!("{name}.incubation"), self.incubation)?;
+        check_nonneg(&format!("{name}.incubation.si()"), self.incubation.si())?;
         check_range(
             &format!("{name}.pressure_exponent"),
             self.pressure_exponent,
@@ -74,8 +75,8 @@ impl JmakConfig {
             3.0,
         )?;
         check_pos(
-            &format!("{name}.reference_pressure"),
-            self.reference_pressure,
+            &format!("{name}.reference_pressure.si()"),
+            self.reference_pressure.si(),
         )
     }
 }
@@ -86,14 +87,14 @@ impl JmakConfig {
 pub struct DegassingConfig {
     /// Degassing hold temperature \[K\]. Default 773.15 (500 °C, the "optimum" of
     /// process-data.md §2).
-    pub temperature: f64,
+    pub temperature: Temperature,
     /// Hold time \[s\]. Default 7200 (est.).
-    pub hold: f64,
+    pub hold: TimeSpan,
     /// Temperature from which the matrix H is gone and the GB hydride is REH₂ \[K\]. Default
     /// 523.15 (250 °C).
-    pub matrix_release: f64,
+    pub matrix_release: Temperature,
     /// Temperature from which all H leaves \[K\]. Default 853.15 (580 °C).
-    pub full_release: f64,
+    pub full_release: Temperature,
     /// H per RE of the GB dihydride \[-\]. Default 2.0.
     pub dihydride_h_per_re: f64,
 }
@@ -101,10 +102,10 @@ pub struct DegassingConfig {
 impl Default for DegassingConfig {
     fn default() -> Self {
         Self {
-            temperature: 773.15,
-            hold: 7200.0,
-            matrix_release: 523.15,
-            full_release: 853.15,
+            temperature: Temperature::from_si(773.15),
+            hold: TimeSpan::from_si(7200.0),
+            matrix_release: Temperature::from_si(523.15),
+            full_release: Temperature::from_si(853.15),
             dihydride_h_per_re: 2.0,
         }
     }
@@ -135,13 +136,13 @@ impl Default for EolConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct HdConfig {
     /// H₂ pressure during absorption \[Pa\]. Default 1e5 (process-data.md §2).
-    pub pressure: f64,
+    pub pressure: Pressure,
     /// Wall (and initial charge) temperature \[K\]. Default 298.15.
-    pub wall_temperature: f64,
+    pub wall_temperature: Temperature,
     /// Absorption stage duration \[s\]. Default 10 800 (3 h, mofen.net tube-reactor design).
-    pub absorption_time: f64,
+    pub absorption_time: TimeSpan,
     /// Integration step \[s\]. Default 1.0.
-    pub time_step: f64,
+    pub time_step: TimeSpan,
     /// GB (Nd-rich) phase kinetics. Default k = 1/600 s⁻¹ at 298 K, E = 40 kJ/mol, n = 2,
     /// incubation 20 min (est.; "decrepitation audible after ~20–30 min", process-data.md §2).
     pub gb_kinetics: JmakConfig,
@@ -165,7 +166,7 @@ pub struct HdConfig {
     pub degassing: DegassingConfig,
     /// Product PSD: RRSB characteristic size x′ \[m\]. Default 150e-6 (45–355 µm, mostly ~125 µm,
     /// process-data.md §2).
-    pub product_x_prime: f64,
+    pub product_x_prime: Length,
     /// Product PSD: RRSB spread n \[-\]. Default 1.3 (est.).
     pub product_spread: f64,
     /// Size grid of the product PSD (defaults to the jet-mill grid).
@@ -181,19 +182,19 @@ fn jmak_from_rate_at(k298: f64, e: f64, n: f64, inc: f64) -> JmakConfig {
         k0: k298 * (e / (R_GAS * 298.15)).exp(),
         activation_energy: e,
         avrami_exponent: n,
-        incubation: inc,
+        incubation: TimeSpan::from_si(inc),
         pressure_exponent: 1.0,
-        reference_pressure: 1e5,
+        reference_pressure: Pressure::from_si(1e5),
     }
 }
 
 impl Default for HdConfig {
     fn default() -> Self {
         Self {
-            pressure: 1e5,
-            wall_temperature: 298.15,
-            absorption_time: 10_800.0,
-            time_step: 1.0,
+            pressure: Pressure::from_si(1e5),
+            wall_temperature: Temperature::from_si(298.15),
+            absorption_time: TimeSpan::from_si(10_800.0),
+            time_step: TimeSpan::from_si(1.0),
             gb_kinetics: jmak_from_rate_at(1.0 / 600.0, 4.0e4, 2.0, 1200.0),
             matrix_kinetics: jmak_from_rate_at(1.0 / 1800.0, 4.0e4, 2.0, 1500.0),
             gb_h_per_re: 2.7,
@@ -203,7 +204,7 @@ impl Default for HdConfig {
             heat_capacity: 440.0,
             heat_loss: 0.05,
             degassing: DegassingConfig::default(),
-            product_x_prime: 150e-6,
+            product_x_prime: Length::from_si(150e-6),
             product_spread: 1.3,
             grid: GridConfig::default(),
             eol: EolConfig::default(),
@@ -218,10 +219,15 @@ impl HdConfig {
     /// # Errors
     /// [`PowderError::Config`] naming the field.
     pub fn validate(&self) -> Result<(), PowderError> {
-        check_range("hd.pressure", self.pressure, 1e3, 1e7)?;
-        check_range("hd.wall_temperature", self.wall_temperature, 200.0, 900.0)?;
-        check_pos("hd.absorption_time", self.absorption_time)?;
-        check_range("hd.time_step", self.time_step, 1e-3, 600.0)?;
+        check_range("hd.pressure.si()", self.pressure.si(), 1e3, 1e7)?;
+        check_range(
+            "hd.wall_temperature.si()",
+            self.wall_temperature.si(),
+            200.0,
+            900.0,
+        )?;
+        check_pos("hd.absorption_time.si()", self.absorption_time.si())?;
+        check_range("hd.time_step.si()", self.time_step.si(), 1e-3, 600.0)?;
         self.gb_kinetics.validate("hd.gb_kinetics")?;
         self.matrix_kinetics.validate("hd.matrix_kinetics")?;
         check_range("hd.gb_h_per_re", self.gb_h_per_re, 0.0, 3.0)?;
@@ -236,13 +242,18 @@ impl HdConfig {
         check_pos("hd.heat_capacity", self.heat_capacity)?;
         check_nonneg("hd.heat_loss", self.heat_loss)?;
         let d = &self.degassing;
-        check_range("hd.degassing.temperature", d.temperature, 250.0, 1300.0)?;
-        check_nonneg("hd.degassing.hold", d.hold)?;
-        check_pos("hd.degassing.matrix_release", d.matrix_release)?;
-        if d.full_release <= d.matrix_release {
+        check_range(
+            "hd.degassing.temperature",
+            d.temperature.si(),
+            250.0,
+            1300.0,
+        )?;
+        check_nonneg("hd.degassing.hold.si()", d.hold.si())?;
+        check_pos("hd.degassing.matrix_release.si()", d.matrix_release.si())?;
+        if d.full_release.si() <= d.matrix_release.si() {
             return Err(crate::error::config_err(
-                "hd.degassing.full_release",
-                d.full_release,
+                "hd.degassing.full_release.si()",
+                d.full_release.si(),
                 "must exceed matrix_release [K]",
             ));
         }
@@ -252,7 +263,7 @@ impl HdConfig {
             0.0,
             self.gb_h_per_re.max(0.0),
         )?;
-        check_pos("hd.product_x_prime", self.product_x_prime)?;
+        check_pos("hd.product_x_prime.si()", self.product_x_prime.si())?;
         check_pos("hd.product_spread", self.product_spread)?;
         self.grid.grid()?;
         check_range(
@@ -413,12 +424,12 @@ impl HdFurnace {
         let rhs = |on: (bool, bool), y: [f64; 3]| -> ([f64; 3], f64) {
             let temp = y[0];
             let dt_gb = if on.0 {
-                c.gb_kinetics.rate(temp, c.pressure)
+                c.gb_kinetics.rate(temp, c.pressure.si())
             } else {
                 0.0
             };
             let dt_m = if on.1 {
-                c.matrix_kinetics.rate(temp, c.pressure)
+                c.matrix_kinetics.rate(temp, c.pressure.si())
             } else {
                 0.0
             };
@@ -428,7 +439,7 @@ impl HdFurnace {
             let dx_gb = dx(y[1], dt_gb, c.gb_kinetics.avrami_exponent);
             let dx_m = dx(y[2], dt_m, c.matrix_kinetics.avrami_exponent);
             let q = 0.5 * (cap_gb * c.gb_heat * dx_gb + cap_m * c.matrix_heat * dx_m); // W (mol H2 = H/2)
-            let loss = c.heat_loss * mass * (temp - c.wall_temperature);
+            let loss = c.heat_loss * mass * (temp - c.wall_temperature.si());
             ([(q - loss) / (mass * c.heat_capacity), dt_gb, dt_m], loss)
         };
         let xj = |tau: f64, n: f64| 1.0 - (-tau.max(0.0).powf(n)).exp();
@@ -436,7 +447,7 @@ impl HdFurnace {
             cap_gb * xj(y[1], c.gb_kinetics.avrami_exponent)
                 + cap_m * xj(y[2], c.matrix_kinetics.avrami_exponent)
         };
-        let mut y = [c.wall_temperature, 0.0, 0.0];
+        let mut y = [c.wall_temperature.si(), 0.0, 0.0];
         let mut t = 0.0;
         let mut peak = y[0];
         let mut heat_lost = 0.0;
@@ -448,20 +459,23 @@ impl HdFurnace {
         }];
         let mut next_sample = 60.0;
         let mut supply_limited = false;
-        let h = c.time_step;
-        while t < c.absorption_time - 1e-9 {
+        let h = c.time_step.si();
+        while t < c.absorption_time.si() - 1e-9 {
             // Step: at most `time_step`, never across an incubation time (rate switches on), and
             // small enough that τ advances by ≤ 0.01 (the rate can reach several s⁻¹ once the
             // charge self-heats).
-            let mut dt = h.min(c.absorption_time - t);
-            for inc in [c.gb_kinetics.incubation, c.matrix_kinetics.incubation] {
+            let mut dt = h.min(c.absorption_time.si() - t);
+            for inc in [
+                c.gb_kinetics.incubation.si(),
+                c.matrix_kinetics.incubation.si(),
+            ] {
                 if t < inc && t + dt > inc {
                     dt = inc - t;
                 }
             }
             let on = (
-                t >= c.gb_kinetics.incubation - 1e-9,
-                t >= c.matrix_kinetics.incubation - 1e-9,
+                t >= c.gb_kinetics.incubation.si() - 1e-9,
+                t >= c.matrix_kinetics.incubation.si() - 1e-9,
             );
             let (k0, _) = rhs(on, y);
             let fastest = k0[1].max(k0[2]);
@@ -523,9 +537,9 @@ impl HdFurnace {
         // Degassing (eq. P-13).
         let d = &c.degassing;
         let re_free = cap_gb / c.gb_h_per_re.max(f64::MIN_POSITIVE);
-        let (h_gb_ret, h_m_ret) = if d.temperature < d.matrix_release {
+        let (h_gb_ret, h_m_ret) = if d.temperature.si() < d.matrix_release.si() {
             (h_gb, h_m)
-        } else if d.temperature < d.full_release {
+        } else if d.temperature.si() < d.full_release.si() {
             (h_gb.min(d.dihydride_h_per_re * re_free), 0.0)
         } else {
             (0.0, 0.0)
@@ -544,7 +558,7 @@ impl HdFurnace {
         let mut offgas = ElementVector::zeros();
         offgas[Element::H] = h2_supplied - h_ret_mol * mh;
         let grid = c.grid.grid()?;
-        let psd = Psd::rrsb(grid, c.product_x_prime, c.product_spread)?;
+        let psd = Psd::rrsb(grid, c.product_x_prime.si(), c.product_spread)?;
         tracing::info!(
             mass,
             peak_temperature = peak,

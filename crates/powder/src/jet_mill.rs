@@ -24,6 +24,7 @@
 //! by the O₂ the gas brings (eq. P-24).
 
 use nalgebra::{DMatrix, DVector};
+use repm_material::units::{Density, Length, Mass, MassFlow, Pressure, Temperature};
 use repm_material::{Element, ElementVector};
 use serde::{Deserialize, Serialize};
 
@@ -42,9 +43,9 @@ const R_GAS: f64 = 8.314_462_618;
 #[serde(deny_unknown_fields)]
 pub struct GridConfig {
     /// Smallest pivot \[m\]. Default 0.2 µm.
-    pub d_min: f64,
+    pub d_min: Length,
     /// Largest pivot \[m\]. Default 2 mm (covers HD powder, process-data.md §2).
-    pub d_max: f64,
+    pub d_max: Length,
     /// Number of classes \[-\]. Default 100.
     pub classes: usize,
 }
@@ -52,8 +53,8 @@ pub struct GridConfig {
 impl Default for GridConfig {
     fn default() -> Self {
         Self {
-            d_min: 0.2e-6,
-            d_max: 2e-3,
+            d_min: Length::from_si(0.2e-6),
+            d_max: Length::from_si(2e-3),
             classes: 100,
         }
     }
@@ -65,7 +66,7 @@ impl GridConfig {
     /// # Errors
     /// [`PowderError::Config`] for invalid bounds.
     pub fn grid(&self) -> Result<SizeGrid, PowderError> {
-        SizeGrid::geometric(self.d_min, self.d_max, self.classes)
+        SizeGrid::geometric(self.d_min.si(), self.d_max.si(), self.classes)
     }
 }
 
@@ -75,7 +76,7 @@ impl GridConfig {
 #[serde(deny_unknown_fields)]
 pub struct GradeEfficiency {
     /// Cut size `d_c` \[m\] (T = 0.5).
-    pub cut_size: f64,
+    pub cut_size: Length,
     /// Sharpness κ \[-\] (larger = sharper).
     pub sharpness: f64,
 }
@@ -83,11 +84,11 @@ pub struct GradeEfficiency {
 impl GradeEfficiency {
     /// `T(d)` \[-\].
     pub fn coarse_fraction(&self, d: f64) -> f64 {
-        1.0 / (1.0 + (self.cut_size / d).powf(self.sharpness))
+        1.0 / (1.0 + (self.cut_size.si() / d).powf(self.sharpness))
     }
 
     fn validate(&self, name: &str) -> Result<(), PowderError> {
-        check_pos(&format!("{name}.cut_size"), self.cut_size)?;
+        check_pos(&format!("{name}.cut_size.si()"), self.cut_size.si())?;
         check_range(&format!("{name}.sharpness"), self.sharpness, 0.1, 50.0)
     }
 }
@@ -99,12 +100,12 @@ pub enum MillOperation {
     /// The feed is controlled to hold the bed mass (industrial practice: load-cell control).
     HoldUp {
         /// Bed mass \[kg\].
-        hold_up: f64,
+        hold_up: Mass,
     },
     /// Fixed feed rate; the hold-up follows.
     FeedRate {
         /// Feed rate \[kg·s⁻¹\].
-        feed_rate: f64,
+        feed_rate: MassFlow,
     },
 }
 
@@ -117,13 +118,13 @@ pub struct MillGasConfig {
     pub gas: ProcessGas,
     /// Nozzle gas mass flow \[kg·s⁻¹\]. Default 1.3 (est., chosen so the default mill needs
     /// ≈ 2.5 kWh/kg at ≈ 150 kg/h, process-data.md §11.2).
-    pub flow: f64,
+    pub flow: MassFlow,
     /// Nozzle supply pressure, absolute \[Pa\]. Default 8e5 (~7 barg, process-data.md §3).
-    pub nozzle_pressure: f64,
+    pub nozzle_pressure: Pressure,
     /// Suction (ambient) pressure \[Pa\]. Default 101 325.
-    pub ambient_pressure: f64,
+    pub ambient_pressure: Pressure,
     /// Gas temperature \[K\]. Default 293.15.
-    pub temperature: f64,
+    pub temperature: Temperature,
     /// Overall compressor efficiency relative to isothermal compression \[-\]. Default 0.65 (est.).
     pub compressor_efficiency: f64,
 }
@@ -135,10 +136,10 @@ impl Default for MillGasConfig {
                 carrier: CarrierGas::N2,
                 o2_mole_fraction: 100e-6,
             },
-            flow: 1.3,
-            nozzle_pressure: 8e5,
-            ambient_pressure: 101_325.0,
-            temperature: 293.15,
+            flow: MassFlow::from_si(1.3),
+            nozzle_pressure: Pressure::from_si(8e5),
+            ambient_pressure: Pressure::from_si(101_325.0),
+            temperature: Temperature::from_si(293.15),
             compressor_efficiency: 0.65,
         }
     }
@@ -147,8 +148,8 @@ impl Default for MillGasConfig {
 impl MillGasConfig {
     /// Compressor power \[W\]: `ṁ (R T / M) ln(p_n / p_a) / η` (eq. P-22).
     pub fn power(&self) -> f64 {
-        self.flow * R_GAS * self.temperature / self.gas.molar_mass()
-            * (self.nozzle_pressure / self.ambient_pressure).ln()
+        self.flow.si() * R_GAS * self.temperature.si() / self.gas.molar_mass()
+            * (self.nozzle_pressure.si() / self.ambient_pressure.si()).ln()
             / self.compressor_efficiency
     }
 }
@@ -203,7 +204,7 @@ pub struct JetMillConfig {
     /// O pickup law.
     pub oxygen: OxygenPickupConfig,
     /// Particle (skeletal) density \[kg·m⁻³\]. Default 7600 (NdFeB, ~7.5–7.6 g/cm³).
-    pub particle_density: f64,
+    pub particle_density: Density,
 }
 
 impl Default for JetMillConfig {
@@ -223,18 +224,20 @@ impl Default for JetMillConfig {
                 beta: 5.0,
             },
             classifier: GradeEfficiency {
-                cut_size: 3.5e-6,
+                cut_size: Length::from_si(3.5e-6),
                 sharpness: 8.0,
             },
             classifier_rate: 0.1,
             cyclone: GradeEfficiency {
-                cut_size: 0.6e-6,
+                cut_size: Length::from_si(0.6e-6),
                 sharpness: 2.5,
             },
-            operation: MillOperation::HoldUp { hold_up: 10.0 },
+            operation: MillOperation::HoldUp {
+                hold_up: Mass::from_si(10.0),
+            },
             gas: MillGasConfig::default(),
             oxygen: OxygenPickupConfig::default(),
-            particle_density: 7600.0,
+            particle_density: Density::from_si(7600.0),
         }
     }
 }
@@ -252,24 +255,29 @@ impl JetMillConfig {
         self.cyclone.validate("jet_mill.cyclone")?;
         check_pos("jet_mill.classifier_rate", self.classifier_rate)?;
         match self.operation {
-            MillOperation::HoldUp { hold_up } => check_pos("jet_mill.operation.hold_up", hold_up)?,
+            MillOperation::HoldUp { hold_up } => {
+                check_pos("jet_mill.operation.hold_up", hold_up.si())?
+            }
             MillOperation::FeedRate { feed_rate } => {
-                check_pos("jet_mill.operation.feed_rate", feed_rate)?
+                check_pos("jet_mill.operation.feed_rate", feed_rate.si())?
             }
         }
         self.gas.gas.validate()?;
-        check_pos("jet_mill.gas.flow", self.gas.flow)?;
-        check_pos("jet_mill.gas.ambient_pressure", self.gas.ambient_pressure)?;
-        if !(self.gas.nozzle_pressure.is_finite()
-            && self.gas.nozzle_pressure > self.gas.ambient_pressure)
+        check_pos("jet_mill.gas.flow.si()", self.gas.flow.si())?;
+        check_pos(
+            "jet_mill.gas.ambient_pressure.si()",
+            self.gas.ambient_pressure.si(),
+        )?;
+        if !(self.gas.nozzle_pressure.si().is_finite()
+            && self.gas.nozzle_pressure.si() > self.gas.ambient_pressure.si())
         {
             return Err(crate::error::config_err(
-                "jet_mill.gas.nozzle_pressure",
-                self.gas.nozzle_pressure,
+                "jet_mill.gas.nozzle_pressure.si()",
+                self.gas.nozzle_pressure.si(),
                 "must exceed ambient_pressure [Pa]",
             ));
         }
-        check_pos("jet_mill.gas.temperature", self.gas.temperature)?;
+        check_pos("jet_mill.gas.temperature.si()", self.gas.temperature.si())?;
         check_range(
             "jet_mill.gas.compressor_efficiency",
             self.gas.compressor_efficiency,
@@ -282,7 +290,7 @@ impl JetMillConfig {
         )?;
         check_pos("jet_mill.oxygen.o2_ref", self.oxygen.o2_ref)?;
         check_range("jet_mill.oxygen.exponent", self.oxygen.exponent, 0.0, 3.0)?;
-        check_pos("jet_mill.particle_density", self.particle_density)
+        check_pos("jet_mill.particle_density.si()", self.particle_density.si())
     }
 }
 
@@ -429,8 +437,8 @@ impl JetMill {
         let w1 = self.unit_bed(f.fractions());
         let h1: f64 = w1.iter().sum();
         let feed_rate = match self.config.operation {
-            MillOperation::HoldUp { hold_up } => hold_up / h1,
-            MillOperation::FeedRate { feed_rate } => feed_rate,
+            MillOperation::HoldUp { hold_up } => hold_up.si() / h1,
+            MillOperation::FeedRate { feed_rate } => feed_rate.si(),
         };
         let w: Vec<f64> = w1.iter().map(|x| x * feed_rate).collect();
         let out: Vec<f64> = w.iter().zip(&self.k_out).map(|(w, k)| w * k).collect();
@@ -466,7 +474,7 @@ impl JetMill {
             fines_psd,
             power,
             specific_energy: power / feed_rate,
-            gas_solids_ratio: self.config.gas.flow / feed_rate,
+            gas_solids_ratio: self.config.gas.flow.si() / feed_rate,
         })
     }
 
@@ -505,7 +513,7 @@ impl JetMill {
         }
         let steady = self.steady_state(feed_psd)?;
         let duration = mass / steady.feed_rate;
-        let rho = self.config.particle_density;
+        let rho = self.config.particle_density.si();
         let s_feed = feed_psd.specific_surface(rho);
         let total_out = steady.product_rate + steady.fines_rate;
         let frac_prod = steady.product_rate / total_out;
@@ -516,7 +524,7 @@ impl JetMill {
             * (steady.fines_psd.specific_surface(rho) - s_feed).max(0.0)
             * mass
             * (1.0 - frac_prod);
-        let gas_mass = self.config.gas.flow * duration;
+        let gas_mass = self.config.gas.flow.si() * duration;
         let gas_in = self.config.gas.gas.element_masses(gas_mass);
         let o_avail = gas_in[Element::O];
         let want = o_prod_want + o_fines_want;

@@ -14,6 +14,7 @@
 //! 50–100 MPa die → 55–60 %, CIP 200 MPa → ~60 %. A lubricant (e.g. methyl stearate) may be
 //! added: it is an explicit input and carries C, H and O into the compacts.
 
+use repm_material::units::{Density, Mass, Pressure, TimeSpan};
 use repm_material::{ElementVector, Formula};
 use serde::{Deserialize, Serialize};
 
@@ -26,19 +27,19 @@ pub enum PressMode {
     /// Uniaxial die pressing in the field.
     Die {
         /// Die pressure \[Pa\].
-        pressure: f64,
+        pressure: Pressure,
     },
     /// Rubber-isostatic pressing in the field.
     Isostatic {
         /// Isostatic pressure \[Pa\].
-        pressure: f64,
+        pressure: Pressure,
     },
     /// Die pressing in the field, then cold isostatic pressing (CIP) without field.
     DieThenCip {
         /// Die pressure \[Pa\].
-        die_pressure: f64,
+        die_pressure: Pressure,
         /// CIP pressure \[Pa\].
-        cip_pressure: f64,
+        cip_pressure: Pressure,
     },
 }
 
@@ -63,11 +64,11 @@ pub struct PressConfig {
     /// Asymptotic density, fraction of theoretical \[-\]. Default 0.61.
     pub max_density: f64,
     /// Die compaction pressure scale P₀ \[Pa\]. Default 34.5e6 (fit: 25 MPa → 45 %).
-    pub die_pressure_scale: f64,
+    pub die_pressure_scale: Pressure,
     /// Isostatic compaction pressure scale P₀ \[Pa\]. Default 34.5e6 (same law; CIP 200 MPa → 61 %).
-    pub isostatic_pressure_scale: f64,
+    pub isostatic_pressure_scale: Pressure,
     /// Theoretical (sintered) density \[kg·m⁻³\]. Default 7600.
-    pub theoretical_density: f64,
+    pub theoretical_density: Density,
     /// Aligning field \[T\]. Default 1.8 (1.5–2 T DC, process-data.md §5).
     pub field: f64,
     /// Saturation alignment ⟨cos θ⟩ \[-\]. Default 0.98 (est.).
@@ -78,13 +79,13 @@ pub struct PressConfig {
     /// "rubber-isostatic beats metal die", J. Mater. Res. 2001).
     pub die_alignment_factor: f64,
     /// Green compact mass \[kg\]. Default 0.5 (est.; ~30 kg/h at 1 min cycles).
-    pub compact_mass: f64,
+    pub compact_mass: Mass,
     /// Die fill time \[s\]. Default 15.
-    pub fill_time: f64,
+    pub fill_time: TimeSpan,
     /// Field-on and press time \[s\]. Default 25.
-    pub press_time: f64,
+    pub press_time: TimeSpan,
     /// Demagnetise and eject time \[s\]. Default 20.
-    pub eject_time: f64,
+    pub eject_time: TimeSpan,
     /// Mass loss (broken compacts, spill) \[-\]. Default 0.015 (98.5 % yield, process-data.md §11.2).
     pub loss: f64,
     /// Optional lubricant.
@@ -95,22 +96,22 @@ impl Default for PressConfig {
     fn default() -> Self {
         Self {
             mode: PressMode::DieThenCip {
-                die_pressure: 20e6,
-                cip_pressure: 200e6,
+                die_pressure: Pressure::from_si(20e6),
+                cip_pressure: Pressure::from_si(200e6),
             },
             tap_density: 0.28,
             max_density: 0.61,
-            die_pressure_scale: 34.5e6,
-            isostatic_pressure_scale: 34.5e6,
-            theoretical_density: 7600.0,
+            die_pressure_scale: Pressure::from_si(34.5e6),
+            isostatic_pressure_scale: Pressure::from_si(34.5e6),
+            theoretical_density: Density::from_si(7600.0),
             field: 1.8,
             alignment_max: 0.98,
             field_scale: 0.6,
             die_alignment_factor: 0.97,
-            compact_mass: 0.5,
-            fill_time: 15.0,
-            press_time: 25.0,
-            eject_time: 20.0,
+            compact_mass: Mass::from_si(0.5),
+            fill_time: TimeSpan::from_si(15.0),
+            press_time: TimeSpan::from_si(25.0),
+            eject_time: TimeSpan::from_si(20.0),
             loss: 0.015,
             lubricant: None,
         }
@@ -125,24 +126,30 @@ impl PressConfig {
     pub fn validate(&self) -> Result<(), PowderError> {
         match self.mode {
             PressMode::Die { pressure } | PressMode::Isostatic { pressure } => {
-                check_range("press.pressure", pressure, 0.0, 1e9)?
+                check_range("press.pressure", pressure.si(), 0.0, 1e9)?
             }
             PressMode::DieThenCip {
                 die_pressure,
                 cip_pressure,
             } => {
-                check_range("press.die_pressure", die_pressure, 0.0, 1e9)?;
-                check_range("press.cip_pressure", cip_pressure, 0.0, 1e9)?;
+                check_range("press.die_pressure", die_pressure.si(), 0.0, 1e9)?;
+                check_range("press.cip_pressure", cip_pressure.si(), 0.0, 1e9)?;
             }
         }
         check_range("press.tap_density", self.tap_density, 0.05, 0.9)?;
         check_range("press.max_density", self.max_density, self.tap_density, 1.0)?;
-        check_pos("press.die_pressure_scale", self.die_pressure_scale)?;
         check_pos(
-            "press.isostatic_pressure_scale",
-            self.isostatic_pressure_scale,
+            "press.die_pressure_scale.si()",
+            self.die_pressure_scale.si(),
         )?;
-        check_pos("press.theoretical_density", self.theoretical_density)?;
+        check_pos(
+            "press.isostatic_pressure_scale.si()",
+            self.isostatic_pressure_scale.si(),
+        )?;
+        check_pos(
+            "press.theoretical_density.si()",
+            self.theoretical_density.si(),
+        )?;
         check_range("press.field", self.field, 0.0, 20.0)?;
         check_range("press.alignment_max", self.alignment_max, 0.0, 1.0)?;
         check_pos("press.field_scale", self.field_scale)?;
@@ -152,13 +159,13 @@ impl PressConfig {
             0.0,
             1.0,
         )?;
-        check_pos("press.compact_mass", self.compact_mass)?;
-        check_nonneg("press.fill_time", self.fill_time)?;
-        check_nonneg("press.press_time", self.press_time)?;
-        check_nonneg("press.eject_time", self.eject_time)?;
+        check_pos("press.compact_mass.si()", self.compact_mass.si())?;
+        check_nonneg("press.fill_time.si()", self.fill_time.si())?;
+        check_nonneg("press.press_time.si()", self.press_time.si())?;
+        check_nonneg("press.eject_time.si()", self.eject_time.si())?;
         check_pos(
             "press.cycle_time",
-            self.fill_time + self.press_time + self.eject_time,
+            self.fill_time.si() + self.press_time.si() + self.eject_time.si(),
         )?;
         check_range("press.loss", self.loss, 0.0, 0.5)?;
         if let Some(l) = &self.lubricant {
@@ -226,19 +233,20 @@ impl FieldPress {
         let a_field = c.alignment_max * (1.0 - (-c.field / c.field_scale).exp());
         match c.mode {
             PressMode::Die { pressure } => (
-                self.densify(pressure, c.die_pressure_scale),
+                self.densify(pressure.si(), c.die_pressure_scale.si()),
                 a_field * c.die_alignment_factor,
             ),
-            PressMode::Isostatic { pressure } => {
-                (self.densify(pressure, c.isostatic_pressure_scale), a_field)
-            }
+            PressMode::Isostatic { pressure } => (
+                self.densify(pressure.si(), c.isostatic_pressure_scale.si()),
+                a_field,
+            ),
             PressMode::DieThenCip {
                 die_pressure,
                 cip_pressure,
             } => {
                 let d = self
-                    .densify(die_pressure, c.die_pressure_scale)
-                    .max(self.densify(cip_pressure, c.isostatic_pressure_scale));
+                    .densify(die_pressure.si(), c.die_pressure_scale.si())
+                    .max(self.densify(cip_pressure.si(), c.isostatic_pressure_scale.si()));
                 (d, a_field * c.die_alignment_factor)
             }
         }
@@ -274,20 +282,20 @@ impl FieldPress {
         let loss = total * c.loss;
         let compacts = total - loss;
         let (rel, align) = self.density_and_alignment();
-        let cycle = c.fill_time + c.press_time + c.eject_time;
-        let count = compacts.sum() / c.compact_mass;
+        let cycle = c.fill_time.si() + c.press_time.si() + c.eject_time.si();
+        let count = compacts.sum() / c.compact_mass.si();
         let duration = count.ceil() * cycle;
         Ok(PressResult {
             compacts,
             loss,
             lubricant,
             relative_density: rel,
-            green_density: rel * c.theoretical_density,
+            green_density: rel * c.theoretical_density.si(),
             alignment: align,
             compacts_count: count,
             cycle_time: cycle,
             duration,
-            throughput: c.compact_mass / cycle,
+            throughput: c.compact_mass.si() / cycle,
         })
     }
 }
@@ -310,14 +318,20 @@ mod tests {
         };
         // yanhemagnet.com via process-data.md §5
         assert_relative_eq!(
-            press(PressMode::Die { pressure: 25e6 }),
+            press(PressMode::Die {
+                pressure: Pressure::from_si(25e6)
+            }),
             0.45,
             epsilon = 0.01
         );
-        let d75 = press(PressMode::Die { pressure: 75e6 });
+        let d75 = press(PressMode::Die {
+            pressure: Pressure::from_si(75e6),
+        });
         assert!((0.55..=0.60).contains(&d75), "{d75}");
         assert_relative_eq!(
-            press(PressMode::Isostatic { pressure: 200e6 }),
+            press(PressMode::Isostatic {
+                pressure: Pressure::from_si(200e6)
+            }),
             0.60,
             epsilon = 0.015
         );

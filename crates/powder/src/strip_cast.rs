@@ -16,6 +16,7 @@
 //! element balances exactly.
 
 use repm_material::ElementVector;
+use repm_material::units::{Density, Length, Temperature};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{PowderError, check_pos, check_range, input_err};
@@ -28,33 +29,33 @@ pub struct StripCasterConfig {
     /// ≥ 1, process-data.md §1).
     pub feed_per_width: f64,
     /// Roll (wheel) width \[m\]. Default 0.3 (est.).
-    pub roll_width: f64,
+    pub roll_width: Length,
     /// Wheel surface speed `v` \[m·s⁻¹\]. Default 1.0 (est.; derived from t = q/(ρv) for
     /// 0.2–0.4 mm flakes, process-data.md §1).
     pub wheel_speed: f64,
     /// Solid flake density `ρ` \[kg·m⁻³\]. Default 7000 (process-data.md §1).
-    pub flake_density: f64,
+    pub flake_density: Density,
     /// Wheel-side heat-transfer coefficient `h` \[W·m⁻²·K⁻¹\]. Default 5000 (est.; puts 0.3 mm
     /// flakes inside the 500–10 000 K/s patent window).
     pub heat_transfer_coefficient: f64,
     /// Melt temperature on the wheel \[K\]. Default 1723 (1450 °C, est.).
-    pub melt_temperature: f64,
+    pub melt_temperature: Temperature,
     /// Wheel surface temperature \[K\]. Default 373 (est.).
-    pub wheel_temperature: f64,
+    pub wheel_temperature: Temperature,
     /// Alloy heat capacity `c_p` \[J·kg⁻¹·K⁻¹\]. Default 600 (est.; includes latent heat smeared).
     pub heat_capacity: f64,
     /// α-Fe threshold thickness \[m\]. Default 0.5e-3 (Wang et al., JMMM 396 (2015) 283).
-    pub alpha_fe_threshold: f64,
+    pub alpha_fe_threshold: Length,
     /// Width of the α-Fe step \[m\]. Default 0.03e-3 (est.).
-    pub alpha_fe_width: f64,
+    pub alpha_fe_width: Length,
     /// Peak columnar-grain fraction \[-\]. Default 0.91 (Wang et al. 2015).
     pub columnar_peak: f64,
     /// Thickness of the columnar peak \[m\]. Default 0.3e-3 (Wang et al. 2015).
-    pub columnar_optimum: f64,
+    pub columnar_optimum: Length,
     /// Log-width of the columnar peak `s` \[-\]. Default 0.5 (est.).
     pub columnar_log_width: f64,
     /// Lamella spacing at the reference cooling rate \[m\]. Default 3e-6 (est.).
-    pub lamella_ref_spacing: f64,
+    pub lamella_ref_spacing: Length,
     /// Reference cooling rate \[K·s⁻¹\]. Default 5000.
     pub lamella_ref_cooling_rate: f64,
     /// Exponent n of the spacing law \[-\]. Default 0.4 (process-data.md §1: 1/3–1/2).
@@ -67,19 +68,19 @@ impl Default for StripCasterConfig {
     fn default() -> Self {
         Self {
             feed_per_width: 2.0,
-            roll_width: 0.3,
+            roll_width: Length::from_si(0.3),
             wheel_speed: 1.0,
-            flake_density: 7000.0,
+            flake_density: Density::from_si(7000.0),
             heat_transfer_coefficient: 5000.0,
-            melt_temperature: 1723.0,
-            wheel_temperature: 373.0,
+            melt_temperature: Temperature::from_si(1723.0),
+            wheel_temperature: Temperature::from_si(373.0),
             heat_capacity: 600.0,
-            alpha_fe_threshold: 0.5e-3,
-            alpha_fe_width: 0.03e-3,
+            alpha_fe_threshold: Length::from_si(0.5e-3),
+            alpha_fe_width: Length::from_si(0.03e-3),
             columnar_peak: 0.91,
-            columnar_optimum: 0.3e-3,
+            columnar_optimum: Length::from_si(0.3e-3),
             columnar_log_width: 0.5,
-            lamella_ref_spacing: 3e-6,
+            lamella_ref_spacing: Length::from_si(3e-6),
             lamella_ref_cooling_rate: 5000.0,
             lamella_exponent: 0.4,
             melt_loss: 0.015,
@@ -94,29 +95,44 @@ impl StripCasterConfig {
     /// [`PowderError::Config`] naming the field.
     pub fn validate(&self) -> Result<(), PowderError> {
         check_pos("strip_cast.feed_per_width", self.feed_per_width)?;
-        check_pos("strip_cast.roll_width", self.roll_width)?;
+        check_pos("strip_cast.roll_width.si()", self.roll_width.si())?;
         check_pos("strip_cast.wheel_speed", self.wheel_speed)?;
-        check_pos("strip_cast.flake_density", self.flake_density)?;
+        check_pos("strip_cast.flake_density.si()", self.flake_density.si())?;
         check_pos(
             "strip_cast.heat_transfer_coefficient",
             self.heat_transfer_coefficient,
         )?;
-        check_pos("strip_cast.melt_temperature", self.melt_temperature)?;
-        check_pos("strip_cast.wheel_temperature", self.wheel_temperature)?;
-        if self.wheel_temperature >= self.melt_temperature {
+        check_pos(
+            "strip_cast.melt_temperature.si()",
+            self.melt_temperature.si(),
+        )?;
+        check_pos(
+            "strip_cast.wheel_temperature.si()",
+            self.wheel_temperature.si(),
+        )?;
+        if self.wheel_temperature.si() >= self.melt_temperature.si() {
             return Err(crate::error::config_err(
-                "strip_cast.wheel_temperature",
-                self.wheel_temperature,
+                "strip_cast.wheel_temperature.si()",
+                self.wheel_temperature.si(),
                 "must be below melt_temperature [K]",
             ));
         }
         check_pos("strip_cast.heat_capacity", self.heat_capacity)?;
-        check_pos("strip_cast.alpha_fe_threshold", self.alpha_fe_threshold)?;
-        check_pos("strip_cast.alpha_fe_width", self.alpha_fe_width)?;
+        check_pos(
+            "strip_cast.alpha_fe_threshold.si()",
+            self.alpha_fe_threshold.si(),
+        )?;
+        check_pos("strip_cast.alpha_fe_width.si()", self.alpha_fe_width.si())?;
         check_range("strip_cast.columnar_peak", self.columnar_peak, 0.0, 1.0)?;
-        check_pos("strip_cast.columnar_optimum", self.columnar_optimum)?;
+        check_pos(
+            "strip_cast.columnar_optimum.si()",
+            self.columnar_optimum.si(),
+        )?;
         check_pos("strip_cast.columnar_log_width", self.columnar_log_width)?;
-        check_pos("strip_cast.lamella_ref_spacing", self.lamella_ref_spacing)?;
+        check_pos(
+            "strip_cast.lamella_ref_spacing.si()",
+            self.lamella_ref_spacing.si(),
+        )?;
         check_pos(
             "strip_cast.lamella_ref_cooling_rate",
             self.lamella_ref_cooling_rate,
@@ -187,14 +203,16 @@ impl StripCaster {
     /// Flake quality from the settings (eqs. P-4 … P-8).
     pub fn quality(&self) -> FlakeQuality {
         let c = &self.config;
-        let t = c.feed_per_width / (c.flake_density * c.wheel_speed);
-        let cooling_rate = c.heat_transfer_coefficient * (c.melt_temperature - c.wheel_temperature)
-            / (c.flake_density * c.heat_capacity * t);
-        let alpha_fe_risk = 1.0 / (1.0 + (-(t - c.alpha_fe_threshold) / c.alpha_fe_width).exp());
-        let l = (t / c.columnar_optimum).ln();
+        let t = c.feed_per_width / (c.flake_density.si() * c.wheel_speed);
+        let cooling_rate = c.heat_transfer_coefficient
+            * (c.melt_temperature.si() - c.wheel_temperature.si())
+            / (c.flake_density.si() * c.heat_capacity * t);
+        let alpha_fe_risk =
+            1.0 / (1.0 + (-(t - c.alpha_fe_threshold.si()) / c.alpha_fe_width.si()).exp());
+        let l = (t / c.columnar_optimum.si()).ln();
         let columnar_fraction =
             c.columnar_peak * (-l * l / (2.0 * c.columnar_log_width * c.columnar_log_width)).exp();
-        let lamella_spacing = c.lamella_ref_spacing
+        let lamella_spacing = c.lamella_ref_spacing.si()
             * (cooling_rate / c.lamella_ref_cooling_rate).powf(-c.lamella_exponent);
         let q = FlakeQuality {
             thickness: t,
@@ -202,7 +220,7 @@ impl StripCaster {
             alpha_fe_risk,
             columnar_fraction,
             lamella_spacing,
-            casting_rate: c.feed_per_width * c.roll_width,
+            casting_rate: c.feed_per_width * c.roll_width.si(),
             in_patent_window: (500.0..=10_000.0).contains(&cooling_rate),
         };
         if !(0.1e-3..=1.0e-3).contains(&t) {

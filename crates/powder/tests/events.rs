@@ -58,12 +58,12 @@ fn run(seed: u64) -> Run {
     .unwrap();
     let hd = HdFurnaceModel::new(
         HdFurnace::new(HdConfig {
-            time_step: 5.0,
+            time_step: repm_material::units::TimeSpan::from_si(5.0),
             ..HdConfig::default()
         })
         .unwrap(),
         HdFurnaceEvents {
-            batch_mass: 1000.0,
+            batch_mass: repm_material::units::Mass::from_si(1000.0),
             ..Default::default()
         },
         LotIdSource::starting_at(20_000),

@@ -17,20 +17,22 @@ fn isothermal_jmak_matches_closed_form() {
     let cfg = HdConfig {
         gb_heat: 0.0,
         matrix_heat: 0.0,
-        absorption_time: 2400.0,
+        absorption_time: repm_material::units::TimeSpan::from_si(2400.0),
         ..HdConfig::default()
     };
     let hd = HdFurnace::new(cfg).unwrap();
     let feed = HdFeed::Flakes(flakes(100.0));
     let r = hd.run(&feed, 2.0 * hd.h2_demand(&feed)).unwrap();
-    let k = cfg.gb_kinetics.rate(cfg.wall_temperature, cfg.pressure);
+    let k = cfg
+        .gb_kinetics
+        .rate(cfg.wall_temperature.si(), cfg.pressure.si());
     let x = 1.0
-        - (-(k * (2400.0 - cfg.gb_kinetics.incubation)).powf(cfg.gb_kinetics.avrami_exponent))
+        - (-(k * (2400.0 - cfg.gb_kinetics.incubation.si())).powf(cfg.gb_kinetics.avrami_exponent))
             .exp();
     assert_relative_eq!(r.x_gb, x, max_relative = 1e-9);
     assert_relative_eq!(
         r.final_temperature,
-        cfg.wall_temperature,
+        cfg.wall_temperature.si(),
         max_relative = 1e-12
     );
 }
@@ -43,7 +45,7 @@ fn charge_energy_balance_closes() {
     let m = body.sum(); // 1000 kg metal + raw-material O and C
     let feed = HdFeed::Flakes(body);
     let r = hd.run(&feed, 1.2 * hd.h2_demand(&feed)).unwrap();
-    let sensible = m * cfg.heat_capacity * (r.final_temperature - cfg.wall_temperature);
+    let sensible = m * cfg.heat_capacity * (r.final_temperature - cfg.wall_temperature.si());
     assert_relative_eq!(sensible, r.heat_released - r.heat_lost, max_relative = 1e-8);
 }
 
@@ -63,7 +65,7 @@ fn degassing_stages_follow_meisner_and_panchanathan() {
     let run = |t_degas: f64| {
         let cfg = HdConfig {
             degassing: DegassingConfig {
-                temperature: t_degas,
+                temperature: repm_material::units::Temperature::from_si(t_degas),
                 ..DegassingConfig::default()
             },
             ..HdConfig::default()

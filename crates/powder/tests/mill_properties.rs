@@ -2,6 +2,7 @@
 //! a finer classifier cut gives a finer product and a lower throughput.
 
 use proptest::prelude::*;
+use repm_material::units::Length;
 use repm_powder::jet_mill::{GradeEfficiency, GridConfig, JetMill, JetMillConfig};
 use repm_powder::pbm::{BreakageFunction, BreakageOperator, SelectionFunction};
 use repm_powder::psd::{Psd, SizeGrid};
@@ -59,7 +60,7 @@ proptest! {
     ) {
         let mill = JetMill::new(JetMillConfig {
             grid: GridConfig { classes: 50, ..GridConfig::default() },
-            classifier: GradeEfficiency { cut_size: cut, sharpness: sharp },
+            classifier: GradeEfficiency { cut_size: Length::from_si(cut), sharpness: sharp },
             ..JetMillConfig::default()
         }).unwrap();
         let feed = Psd::rrsb(mill.grid().clone(), x_prime, 1.3).unwrap();
@@ -81,7 +82,7 @@ proptest! {
         let run = |c: f64| {
             let mill = JetMill::new(JetMillConfig {
                 grid: GridConfig { classes: 50, ..GridConfig::default() },
-                classifier: GradeEfficiency { cut_size: c, sharpness: sharp },
+                classifier: GradeEfficiency { cut_size: Length::from_si(c), sharpness: sharp },
                 ..JetMillConfig::default()
             }).unwrap();
             let feed = Psd::rrsb(mill.grid().clone(), x_prime, 1.3).unwrap();
