@@ -1,0 +1,64 @@
+//! Steady-state cascade solver benchmark: one JSON line per solver × case (issue 4 cases a, b,
+//! c from `repm_sx::cases`), the wall time being the median of repeated solves.
+//!
+//! `cargo run --release --example sx_solver_bench` prints
+//! `{"case": "a", "solver": "newton", "stages": 60, "components": 2, "wall_ms": …,
+//! "iterations": …, "residual": …, "converged": true, "status": "converged"}`.
+//! `-- --export-cases FILE` writes the three case configurations as JSON for the SciPy peer
+//! (`benches/peers/sx_scipy.py`) and exits.
+
+use std::time::Instant;
+
+use repm_sx::{KremserExact, Newton, SteadySolver, SuccessiveSubstitution, cases};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--export-cases") {
+        let path = args.get(i + 1).ok_or("--export-cases needs a file name")?;
+        let all: serde_json::Map<String, serde_json::Value> = cases::bench_cases()
+            .into_iter()
+            .map(|(k, v)| Ok((k.to_string(), serde_json::to_value(v)?)))
+            .collect::<Result<_, serde_json::Error>>()?;
+        std::fs::write(path, serde_json::to_string_pretty(&all)?)?;
+        eprintln!("wrote {path}");
+        return Ok(());
+    }
+    let only: Option<&str> = args.get(1).map(|s| s.as_str());
+    let solvers: [Box<dyn SteadySolver>; 3] = [
+        Box::new(KremserExact),
+        Box::new(SuccessiveSubstitution::default()),
+        Box::new(Newton::default()),
+    ];
+    for (name, spec) in cases::bench_cases() {
+        if only.is_some_and(|o| o != name) {
+            continue;
+        }
+        let cascade = spec.validate()?;
+        for solver in &solvers {
+            let mut times = Vec::new();
+            let start = Instant::now();
+            let mut sol = solver.solve(&cascade);
+            times.push(sol.wall_time);
+            while start.elapsed().as_secs_f64() < 0.5 && times.len() < 51 {
+                sol = solver.solve(&cascade);
+                times.push(sol.wall_time);
+            }
+            times.sort_by(f64::total_cmp);
+            let median = times[times.len() / 2];
+            let line = serde_json::json!({
+                "case": name,
+                "solver": solver.name(),
+                "stages": cascade.n_stages(),
+                "components": cascade.n_components(),
+                "wall_ms": median * 1e3,
+                "iterations": sol.iterations,
+                "residual": if sol.residual.is_finite() { serde_json::json!(sol.residual) } else { serde_json::Value::Null },
+                "converged": sol.status.is_converged(),
+                "status": sol.status,
+                "max_balance_error": sol.max_balance_error(),
+            });
+            println!("{line}");
+        }
+    }
+    Ok(())
+}
