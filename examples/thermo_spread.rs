@@ -2,8 +2,8 @@
 //!
 //! Prints a table of ΔrG° [kJ per reaction as written] per data set and the spread
 //! (max − min), the §6.1 variant (FREED-derived with CRC's ΔfH(NdF3)), the adiabatic
-//! temperature and furnace heat of a calciothermic NdF3 charge per data set, and the source
-//! of every species per data set.
+//! temperature and furnace heat of a calciothermic NdF3 charge per data set, Ellingham lines
+//! of the oxides and fluorides (FREED-derived set), and the source of every species per data set.
 //!
 //! Run: `cargo run --release --example thermo_spread` (add `-- --json` for JSON only).
 
@@ -125,6 +125,46 @@ fn main() -> Result<(), MaterialError> {
         energy.push(json!({"data_set": n, "t_ad_k": a.temperature, "status": a.status, "plateau": a.plateau, "q_to_1723k_kj": q / 1000.0}));
     }
 
+    // Ellingham lines in the default data set: dG per mol O2 / F2 [kJ]
+    let ell_set = &sets[3].1;
+    let compounds = [
+        "CaO", "MgO", "Nd2O3", "Pr2O3", "Dy2O3", "Tb2O3", "La2O3", "Sm2O3", "CaF2", "MgF2", "LiF",
+        "NdF3", "PrF3", "DyF3", "TbF3", "LaF3", "SmF3",
+    ];
+    let ell_t = [500.0, 1000.0, 1500.0];
+    let mut ellingham_rows = Vec::new();
+    if !json_only {
+        println!(
+            "\nEllingham lines, {} [kJ per mol O2 or F2]",
+            ell_set.name()
+        );
+        println!(
+            "{:<8} {:>10} {:>10} {:>10}",
+            "compound", "500 K", "1000 K", "1500 K"
+        );
+    }
+    for c in compounds {
+        let v: Vec<Option<f64>> = ell_t
+            .iter()
+            .map(|&t| {
+                repm_material::thermo::ellingham(ell_set, c, t)
+                    .ok()
+                    .map(|r| r.dg / 1000.0)
+            })
+            .collect();
+        if !json_only {
+            print!("{c:<8}");
+            for x in &v {
+                match x {
+                    Some(x) => print!(" {x:>10.1}"),
+                    None => print!(" {:>10}", "n/a"),
+                }
+            }
+            println!();
+        }
+        ellingham_rows.push(json!({"compound": c, "t_k": ell_t, "dg_kj_per_mol_x2": v}));
+    }
+
     let mut coverage = serde_json::Map::new();
     if !json_only {
         println!("\nsource per species and data set");
@@ -158,7 +198,7 @@ fn main() -> Result<(), MaterialError> {
         println!(
             "{}",
             serde_json::to_string_pretty(
-                &json!({"dg": rows, "calciothermic_charge": energy, "coverage": coverage})
+                &json!({"dg": rows, "calciothermic_charge": energy, "ellingham": ellingham_rows, "coverage": coverage})
             )
             .unwrap_or_default()
         );
