@@ -6,7 +6,7 @@ use approx::assert_relative_eq;
 use repm_sx::design::kremser_unextracted_fraction;
 use repm_sx::design::search::SearchSpec;
 use repm_sx::dynamics::{
-    AdvanceOutcome, Closure, DynamicCascade, FeedPhase, IntegratorConfig, StageHoldup,
+    AdvanceOutcome, Closure, DynamicCascade, FeedPhase, IntegratorConfig, StageHoldup, StepMethod,
     TwoOutletSpec, skogestad_morari_time_constant, steady_state,
 };
 
@@ -72,6 +72,38 @@ fn single_stage_matches_analytic_response() {
         let exact = css * (1.0 - (-k).exp());
         assert_relative_eq!(cas.profile()[0], exact, max_relative = 2e-3);
     }
+}
+
+/// BDF2 (default) and backward Euler both follow the analytic single-stage response at the
+/// same tolerance; the second-order formula needs fewer steps.
+#[test]
+fn bdf2_and_backward_euler_agree_bdf2_takes_fewer_steps() {
+    let (d, qf, qo) = (2.0, 1e-3, 1.5e-3);
+    let spec = linear_cascade(1, d, qf, qo);
+    let (va, vo) = spec.holdups();
+    let tau = (va[0] + vo[0] * d) / (qf + qo * d);
+    let css = qf * 100.0 / (qf + qo * d);
+    let mut steps = Vec::new();
+    for method in [StepMethod::BackwardEuler, StepMethod::Bdf2] {
+        let cfg = IntegratorConfig {
+            rtol: 1e-5,
+            atol: 1e-8,
+            h_init: 1e-2,
+            method,
+            ..Default::default()
+        };
+        let mut cas = DynamicCascade::new(spec.clone(), &[0.0], cfg).unwrap();
+        cas.advance_to(5.0 * tau).unwrap();
+        let exact = css * (1.0 - (-5.0f64).exp());
+        assert_relative_eq!(cas.profile()[0], exact, max_relative = 1e-3);
+        steps.push(cas.stats().accepted);
+    }
+    assert!(
+        steps[1] < steps[0],
+        "BDF2 {} vs backward Euler {} steps",
+        steps[1],
+        steps[0]
+    );
 }
 
 /// A constant-D extraction cascade integrated to steady state lands on Kremser; the direct

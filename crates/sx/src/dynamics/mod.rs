@@ -362,6 +362,28 @@ pub struct IntegratorConfig {
     pub newton_tol: f64,
     /// Newton iterations per step before the step is cut (default 25).
     pub newton_max_iter: usize,
+    /// Step formula (default BDF2).
+    #[serde(default)]
+    pub method: StepMethod,
+}
+
+/// Implicit step formula of [`DynamicCascade`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum StepMethod {
+    /// Backward Euler (first order, L-stable).
+    BackwardEuler,
+    /// Variable-step BDF2 (second order, L-stable); backward Euler for the first step after
+    /// a start or an operating change.
+    #[default]
+    Bdf2,
+}
+
+/// Variable-step BDF2 coefficients (a0, a1, a2) for step `h` after step `hp`:
+/// `a0 y⁺ + a1 y + a2 y⁻ = h f(y⁺)`; they sum to zero, so linear invariants are kept.
+fn bdf2_coefficients(h: f64, hp: f64) -> (f64, f64, f64) {
+    let w = h / hp;
+    ((1.0 + 2.0 * w) / (1.0 + w), -(1.0 + w), w * w / (1.0 + w))
 }
 
 impl Default for IntegratorConfig {
@@ -373,6 +395,7 @@ impl Default for IntegratorConfig {
             h_max: 1e7,
             newton_tol: 1e-12,
             newton_max_iter: 25,
+            method: StepMethod::Bdf2,
         }
     }
 }
@@ -791,6 +814,10 @@ pub struct DynamicCascade {
     sys: StageSystem,
     c: Vec<f64>,
     prev: Option<(Vec<f64>, f64)>,
+    /// (c, h) two steps back, for the BDF2 error estimate.
+    prev2: Option<(Vec<f64>, f64)>,
+    /// (cumulative in, cumulative out) one step back, for the BDF2 quadrature.
+    prev_cum: Option<(Vec<f64>, Vec<f64>)>,
     t: f64,
     h: f64,
     cfg: IntegratorConfig,
@@ -849,6 +876,8 @@ impl DynamicCascade {
         Ok(Self {
             c,
             prev: None,
+            prev2: None,
+            prev_cum: None,
             t: 0.0,
             h: cfg.h_init,
             cfg,
@@ -871,7 +900,7 @@ impl DynamicCascade {
             check_nonneg("profile", x)?;
         }
         self.c.copy_from_slice(conc);
-        self.prev = None;
+        self.restart_history();
         Ok(())
     }
 
@@ -935,16 +964,40 @@ impl DynamicCascade {
             ));
         }
         self.sys = self.sys.with_flows(spec)?;
-        self.prev = None;
+        self.restart_history();
         self.h = self.h.min(self.cfg.h_init.max(1.0));
         Ok(())
     }
 
-    /// One backward-Euler step of length `h` from the current state; returns the new state
-    /// or `None` if Newton failed.
+    fn restart_history(&mut self) {
+        self.prev = None;
+        self.prev2 = None;
+        self.prev_cum = None;
+    }
+
+    /// Whether the next step uses BDF2 (needs one step of history).
+    fn uses_bdf2(&self) -> bool {
+        self.cfg.method == StepMethod::Bdf2 && self.prev.is_some() && self.prev_cum.is_some()
+    }
+
+    /// One implicit step of length `h` from the current state (BDF2 or backward Euler);
+    /// returns the new state or `None` if Newton failed.
     fn try_step(&mut self, h: f64) -> Option<Vec<f64>> {
         let acc = self.sys.accumulation(&self.c);
         let mut c = self.c.clone();
+        let (alpha, acc_old) = match (&self.prev, self.uses_bdf2()) {
+            (Some((p, hp)), true) => {
+                let (a0, a1, a2) = bdf2_coefficients(h, *hp);
+                let acc_p = self.sys.accumulation(p);
+                let acc_old: Vec<f64> = acc
+                    .iter()
+                    .zip(&acc_p)
+                    .map(|(x, y)| -(a1 * x + a2 * y) / a0)
+                    .collect();
+                (a0, acc_old)
+            }
+            _ => (1.0, acc),
+        };
         if let Some((p, hp)) = &self.prev {
             // linear extrapolation as the Newton start
             for i in 0..c.len() {
@@ -953,8 +1006,8 @@ impl DynamicCascade {
         }
         let (ok, it, _) = self.sys.newton(
             &mut c,
-            &acc,
-            1.0,
+            &acc_old,
+            alpha,
             h,
             self.cfg.newton_tol,
             self.cfg.newton_max_iter,
@@ -964,15 +1017,63 @@ impl DynamicCascade {
         ok.then_some(c)
     }
 
+    /// Weighted local-error estimate of the step `c_new` of length `h` (≤ 1 accepts).
+    fn error_estimate(&self, c_new: &[f64], h: f64) -> f64 {
+        let w = |i: usize| self.cfg.atol + self.cfg.rtol * c_new[i].abs();
+        match (&self.prev, &self.prev2, self.uses_bdf2()) {
+            (Some((p, hp)), Some((pp, hpp)), true) => {
+                // quadratic extrapolation through the last three points; the BDF2 local
+                // error is ≈ 2/7 of the corrector–predictor difference (constant-step value)
+                let (t0, t1, x) = (-(hp + hpp), -hp, h);
+                let l0 = (x - t1) * x / ((t0 - t1) * t0);
+                let l1 = (x - t0) * x / ((t1 - t0) * t1);
+                let l2 = (x - t0) * (x - t1) / (t0 * t1);
+                (0..c_new.len())
+                    .map(|i| {
+                        let pred = l0 * pp[i] + l1 * p[i] + l2 * self.c[i];
+                        (2.0 / 7.0) * (c_new[i] - pred).abs() / w(i)
+                    })
+                    .fold(0.0, f64::max)
+            }
+            (Some((p, hp)), _, _) => {
+                // backward Euler: difference of its error and the linear predictor's
+                let fac = h / (2.0 * h + hp);
+                (0..c_new.len())
+                    .map(|i| {
+                        let pred = self.c[i] + h / hp * (self.c[i] - p[i]);
+                        fac * (c_new[i] - pred).abs() / w(i)
+                    })
+                    .fold(0.0, f64::max)
+            }
+            _ => 0.5,
+        }
+    }
+
     fn commit(&mut self, c_new: Vec<f64>, h: f64) {
         let inflow = self.sys.inflow.clone();
         let out = self.sys.products(&c_new);
-        for (j, q) in inflow.iter().enumerate() {
-            self.cum_in[j] += h * q;
-            self.cum_out[j] += h * (out.organic_product[j] + out.raffinate[j]);
+        let old_cum = (self.cum_in.clone(), self.cum_out.clone());
+        if let (Some((_, hp)), Some((ci_p, co_p)), true) =
+            (&self.prev, &self.prev_cum, self.uses_bdf2())
+        {
+            // the same BDF2 combination for the cumulative boundary flows keeps
+            // Σ holdup + ∫out − ∫in invariant (the coefficients sum to zero)
+            let (a0, a1, a2) = bdf2_coefficients(h, *hp);
+            for (j, q) in inflow.iter().enumerate() {
+                let o = out.organic_product[j] + out.raffinate[j];
+                self.cum_in[j] = (h * q - a1 * old_cum.0[j] - a2 * ci_p[j]) / a0;
+                self.cum_out[j] = (h * o - a1 * old_cum.1[j] - a2 * co_p[j]) / a0;
+            }
+        } else {
+            for (j, q) in inflow.iter().enumerate() {
+                self.cum_in[j] += h * q;
+                self.cum_out[j] += h * (out.organic_product[j] + out.raffinate[j]);
+            }
         }
         let old = std::mem::replace(&mut self.c, c_new);
+        self.prev2 = self.prev.take();
         self.prev = Some((old, h));
+        self.prev_cum = Some(old_cum);
         self.t += h;
         self.stats.accepted += 1;
     }
@@ -1015,27 +1116,15 @@ impl DynamicCascade {
                 }
                 continue;
             };
-            // error estimate vs linear extrapolation of the last two points
-            let err = match &self.prev {
-                Some((p, hp)) => {
-                    let fac = h / (2.0 * h + hp);
-                    let mut e: f64 = 0.0;
-                    for i in 0..c_new.len() {
-                        let pred = self.c[i] + h / hp * (self.c[i] - p[i]);
-                        let w = self.cfg.atol + self.cfg.rtol * c_new[i].abs();
-                        e = e.max(fac * (c_new[i] - pred).abs() / w);
-                    }
-                    e
-                }
-                None => 0.5,
-            };
+            let order = if self.uses_bdf2() { 3.0 } else { 2.0 };
+            let err = self.error_estimate(&c_new, h);
             if err > 1.0 {
                 self.stats.rejected += 1;
-                self.h = h * (0.9 / err.sqrt()).max(0.2);
+                self.h = h * (0.9 * err.powf(-1.0 / order)).max(0.2);
                 continue;
             }
             let growth = if err > 0.0 {
-                (0.9 / err.sqrt()).clamp(0.2, 5.0)
+                (0.9 * err.powf(-1.0 / order)).clamp(0.2, 5.0)
             } else {
                 5.0
             };
