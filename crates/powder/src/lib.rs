@@ -13,8 +13,13 @@
 //! | O and C | [`oxygen::PhaseBudget`] | RE in the matrix, as RE₂O₃, as carbide, and left for the grain-boundary phase |
 //!
 //! [`lots`] lifts each model to `repm_material::Lot`s (genealogy, recycled fraction, forms
-//! with PSD, thickness, density and alignment). Every model conserves every element; gases
-//! (H₂ in HD, the O₂ of the milling gas) are explicit inputs and outputs.
+//! with PSD, thickness, density and alignment). [`events`] wraps them as `repm-des` models
+//! (strip-caster heats with failures, batch HD furnace, continuous jet mill, press) exchanging
+//! lots through ports. Every model conserves every element; gases (H₂ in HD, the O₂ of the
+//! milling gas) are explicit inputs and outputs.
+//!
+//! Configs use the unit newtypes of `repm_material::units` for dimensional fields, so a config
+//! file may say `"500 degC"`, `"3.5 um"`, `"1 bar"`, `"10 kg"` or give the SI number.
 //!
 //! ## Example: one heat from recipe to compacts
 //!
