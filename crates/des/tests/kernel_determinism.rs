@@ -276,3 +276,45 @@ fn models_without_snapshot_are_reported() {
         }
     );
 }
+
+/// Records its first draws in `init`.
+#[derive(Default)]
+struct Drawer(Vec<u64>);
+impl Model<u64> for Drawer {
+    fn init(&mut self, ctx: &mut Context<'_, u64>) -> Result<()> {
+        self.0 = (0..4).map(|_| ctx.rng().random::<u64>()).collect();
+        Ok(())
+    }
+    fn handle(&mut self, _: &mut Context<'_, u64>, _: Event<u64>) -> Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn common_random_numbers_across_scenarios() {
+    // Scenario A: models "furnace", "press"; scenario B adds "mill" first and drops "press".
+    let mut a = Simulation::<u64>::new(2024, 3);
+    let fa = a.add_model("furnace", Drawer::default()).unwrap();
+    let pa = a.add_model("press", Drawer::default()).unwrap();
+    let mut b = Simulation::<u64>::new(2024, 3);
+    b.add_model("mill", Drawer::default()).unwrap();
+    let fb = b.add_model("furnace", Drawer::default()).unwrap();
+    a.run_until(SimTime::ZERO).unwrap();
+    b.run_until(SimTime::ZERO).unwrap();
+    let draws = |s: &Simulation<u64>, id| s.model::<Drawer>(id).unwrap().0.clone();
+    assert_eq!(
+        draws(&a, fa),
+        draws(&b, fb),
+        "same name, same stream, whatever the other models"
+    );
+    assert_ne!(draws(&a, fa), draws(&a, pa));
+    // And the model's stream is exactly the documented one.
+    let mut expected = repm_des::rng::stream(2024, 3, "furnace");
+    let e: Vec<u64> = (0..4).map(|_| expected.random::<u64>()).collect();
+    assert_eq!(draws(&a, fa), e);
+    // Another replication differs.
+    let mut c = Simulation::<u64>::new(2024, 4);
+    let fc = c.add_model("furnace", Drawer::default()).unwrap();
+    c.run_until(SimTime::ZERO).unwrap();
+    assert_ne!(draws(&c, fc), draws(&a, fa));
+}
