@@ -125,7 +125,13 @@ impl PhaseThermo {
     pub fn props(&self, t: f64, species: &str) -> Props {
         let (lo, hi) = self.range();
         let tol = 1e-6;
-        let in_range = t >= lo - tol && t <= hi + tol;
+        // records tabulated from 300 K (several NASA salts) are meant to serve 298.15 K: no warning
+        let lo_eff = if lo <= 300.0 + tol {
+            lo.min(super::T_REF)
+        } else {
+            lo
+        };
+        let in_range = t >= lo_eff - tol && t <= hi + tol;
         if !in_range {
             let flag = if t < lo {
                 &self.warned_low
