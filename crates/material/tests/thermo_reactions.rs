@@ -321,3 +321,26 @@ fn evaluation_outside_the_data_range_is_flagged() {
     assert!(!p.in_range);
     assert_eq!(nd.phases()[p.phase].name(), "LIQUID");
 }
+
+#[test]
+fn vapour_pressures_reach_one_atmosphere_at_the_normal_boiling_points() {
+    use repm_material::thermo::vapour_pressure;
+    // normal boiling points: Mg 1363 K, Li 1615 K (thermo-data.md §3); Ca 1774 K in JANAF (the
+    // NASA/WebBook liquid ends there; CRC gives 1757 K, where these data give 0.88 atm)
+    let set = ThermoSet::new(DataSetName::NasaJanaf).unwrap();
+    for (c, g, tb) in [
+        ("Mg", "Mg(g)", 1363.0),
+        ("Ca", "Ca(g)", 1774.0),
+        ("Li", "Li(g)", 1615.0),
+    ] {
+        let p = vapour_pressure(&set, c, g, tb).unwrap();
+        assert!((p / 101_325.0 - 1.0).abs() < 0.1, "{c}: p({tb} K) = {p} Pa");
+    }
+    // Sm is volatile: orders of magnitude above Nd... (no Nd(g) record); check it rises with T
+    let p1 = vapour_pressure(&set, "Sm", "Sm(g)", 1300.0).unwrap();
+    let p2 = vapour_pressure(&set, "Sm", "Sm(g)", 1600.0).unwrap();
+    assert!(
+        p2 > 10.0 * p1 && p1 > 1.0,
+        "Sm: {p1} Pa at 1300 K, {p2} Pa at 1600 K"
+    );
+}

@@ -32,7 +32,9 @@ pub use energy::{
     lot_enthalpy, mixture_enthalpy,
 };
 pub use poly::Magnetic;
-pub use reaction::{ReactionProps, ReactionThermo, ellingham, reaction_props};
+pub use reaction::{
+    P_STANDARD, ReactionProps, ReactionThermo, ellingham, reaction_props, vapour_pressure,
+};
 pub use records::FitInfo;
 pub use species::{PhaseThermo, Props, SpeciesThermo, State, Transition};
 

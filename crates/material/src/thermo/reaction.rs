@@ -175,3 +175,23 @@ impl ReactionThermo for crate::reaction::Reaction {
         reaction_props(set, &v, t)
     }
 }
+
+/// Standard pressure p° \[Pa\] (1 bar) to which every gas record refers.
+pub const P_STANDARD: f64 = 1.0e5;
+
+/// Equilibrium vapour pressure \[Pa\] of a pure condensed species over itself at `t` \[K\]:
+/// p = p°·exp(−(G_gas − G_cond)/(RT)) (eq. T13), e.g. `vapour_pressure(&set, "Sm", "Sm(g)", t)`
+/// for the lanthanothermic route or `("Ca", "Ca(g)")` for Ca distillation. Ideal gas, pure
+/// condensed phase (activity 1).
+///
+/// # Errors
+/// Unknown species, different element contents, bad temperature.
+pub fn vapour_pressure(
+    set: &ThermoSet,
+    condensed: &str,
+    gas: &str,
+    t: f64,
+) -> Result<f64, MaterialError> {
+    let r = reaction_props(set, &[(-1.0, condensed), (1.0, gas)], t)?;
+    Ok(P_STANDARD * (-r.dg / (R * t)).exp())
+}
