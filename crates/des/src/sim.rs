@@ -159,6 +159,23 @@ impl<'a, M> Context<'a, M> {
             .push(at, Priority::NORMAL, self.me, Event::Timer { tag })
     }
 
+    /// Schedule a timer with `tag` for this model after `delay_s` seconds \[s\] (e.g. a
+    /// duration drawn from a distribution), rounded to the nearest nanosecond.
+    ///
+    /// # Errors
+    /// [`DesError::InvalidTime`] if `delay_s` is negative, NaN or infinite;
+    /// [`DesError::TimeOverflow`] on overflow.
+    #[inline]
+    pub fn schedule_in_secs(&mut self, delay_s: f64, tag: u64) -> Result<EventHandle> {
+        let at = self
+            .core
+            .now
+            .checked_add(crate::time::duration_from_secs_f64(delay_s)?)?;
+        self.core
+            .queue
+            .push(at, Priority::NORMAL, self.me, Event::Timer { tag })
+    }
+
     /// Schedule a timer with `tag` for this model at absolute time `at` with `priority`.
     ///
     /// # Errors

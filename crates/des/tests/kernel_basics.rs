@@ -276,3 +276,28 @@ fn condition_step_run_for_and_inject() {
     assert_eq!(sim.model_id("rec"), Some(r));
     assert_eq!(sim.model_name(r).unwrap(), "rec");
 }
+
+/// Schedules itself with f64 seconds, including an invalid delay.
+struct SecsTimer(Vec<SimTime>, Option<DesError>);
+impl Model<u64> for SecsTimer {
+    fn init(&mut self, ctx: &mut Context<'_, u64>) -> Result<()> {
+        ctx.schedule_in_secs(1.5e-9, 0)?; // rounds to 2 ns
+        ctx.schedule_in_secs(2.25, 1)?;
+        self.1 = ctx.schedule_in_secs(-1.0, 2).err();
+        Ok(())
+    }
+    fn handle(&mut self, ctx: &mut Context<'_, u64>, _: Event<u64>) -> Result<()> {
+        self.0.push(ctx.now());
+        Ok(())
+    }
+}
+
+#[test]
+fn schedule_in_secs_rounds_and_validates() {
+    let mut sim = Simulation::<u64>::new(1, 0);
+    let m = sim.add_model("t", SecsTimer(vec![], None)).unwrap();
+    sim.run().unwrap();
+    let t = sim.model::<SecsTimer>(m).unwrap();
+    assert_eq!(t.0, [ns(2), ns(2_250_000_000)]);
+    assert!(matches!(t.1, Some(DesError::InvalidTime { .. })));
+}
