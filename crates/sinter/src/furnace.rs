@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use rand::Rng;
 use repm_des::{Context, DesError, Event, Model, OutPort, Port, Ports};
+use repm_material::units::{Mass, TimeSpan};
 use repm_material::{Element, ElementVector, Form, Lot, LotIdSource};
 use serde::{Deserialize, Serialize};
 
@@ -154,12 +155,12 @@ impl FurnaceDuty {
 pub struct FurnaceConfig {
     /// The duty.
     pub duty: FurnaceDuty,
-    /// Charge mass that starts a cycle \[kg\]. Default 800 kg (process-data.md §11.2, est.).
-    pub batch_mass: f64,
-    /// Longest a partial charge waits before the furnace starts anyway \[s\]. Default 8 h (est.).
-    pub max_wait: f64,
-    /// Loading + unloading time added to the programme \[s\]. Default 1 h (est.).
-    pub handling_time: f64,
+    /// Charge mass that starts a cycle. Default 800 kg (process-data.md §11.2, est.).
+    pub batch_mass: Mass,
+    /// Longest a partial charge waits before the furnace starts anyway. Default 8 h (est.).
+    pub max_wait: TimeSpan,
+    /// Loading + unloading time added to the programme. Default 1 h (est.).
+    pub handling_time: TimeSpan,
     /// Coefficient of variation of the cycle time \[-\]. Default 0.03 (est.).
     pub cycle_cv: f64,
     /// Probability the whole charge is scrapped (cracks, leaks) per cycle \[-\]. Default 0.005
@@ -177,9 +178,9 @@ impl FurnaceConfig {
     pub fn new(duty: FurnaceDuty) -> Self {
         Self {
             duty,
-            batch_mass: 800.0,
-            max_wait: 8.0 * 3600.0,
-            handling_time: 3600.0,
+            batch_mass: Mass::from_si(800.0),
+            max_wait: TimeSpan::from_si(8.0 * 3600.0),
+            handling_time: TimeSpan::from_si(3600.0),
             cycle_cv: 0.03,
             charge_scrap_probability: 0.005,
             thermal: FurnaceThermal::default(),
@@ -192,9 +193,9 @@ impl FurnaceConfig {
     /// # Errors
     /// [`SinterError::Config`] naming the bad field.
     pub fn validate(&self) -> Result<()> {
-        positive("batch_mass [kg]", self.batch_mass)?;
-        positive("max_wait [s]", self.max_wait)?;
-        non_negative("handling_time [s]", self.handling_time)?;
+        positive("batch_mass [kg]", self.batch_mass.si())?;
+        positive("max_wait [s]", self.max_wait.si())?;
+        non_negative("handling_time [s]", self.handling_time.si())?;
         in_range("cycle_cv [-]", self.cycle_cv, 0.0, 0.5)?;
         in_range(
             "charge_scrap_probability [-]",
@@ -225,12 +226,6 @@ pub struct ChargeOutcome {
     pub energy: f64,
 }
 
-fn composition_of(lot: &Lot) -> Result<MagnetComposition> {
-    let m = lot.mass();
-    positive("lot mass [kg]", m)?;
-    MagnetComposition::from_mass_fractions(lot.element_masses() * (1.0 / m))
-}
-
 fn alignment_of(lot: &Lot) -> f64 {
     lot.tags
         .get(ALIGNMENT_TAG)
@@ -249,7 +244,7 @@ pub fn process_charge(
 ) -> Result<ChargeOutcome> {
     let programme = cfg.duty.programme()?;
     let energy = cycle_energy(&programme, charge.mass(), &cfg.thermal)?;
-    let comp = composition_of(charge)?;
+    let comp = MagnetComposition::from_lot(charge)?;
     let phases = phase_constitution(&comp)?;
     let mut applied = ElementVector::zeros();
     let mut losses = Vec::new();
@@ -447,7 +442,7 @@ impl HeatTreatFurnace {
             return Ok(());
         }
         let mass: f64 = self.waiting.iter().map(Lot::mass).sum();
-        if mass < self.cfg.batch_mass && !force {
+        if mass < self.cfg.batch_mass.si() && !force {
             return Ok(());
         }
         let batch = std::mem::take(&mut self.waiting);
@@ -464,7 +459,7 @@ impl HeatTreatFurnace {
         let u: f64 = ctx.rng().random();
         let scrap = ctx.rng().random::<f64>() < self.cfg.charge_scrap_probability;
         let scatter = 1.0 + self.cfg.cycle_cv * 3f64.sqrt() * (2.0 * u - 1.0);
-        let dur = (out.programme_duration + self.cfg.handling_time) * scatter;
+        let dur = (out.programme_duration + self.cfg.handling_time.si()) * scatter;
         self.stats.energy += out.energy;
         self.stats.applied += out.applied;
         self.stats.busy_time += dur;
@@ -512,7 +507,7 @@ impl<M: From<Lot> + TryInto<Lot> + 'static> Model<M> for HeatTreatFurnace {
                 let first = self.waiting.is_empty();
                 self.waiting.push(lot);
                 if first && !self.busy {
-                    let d = Duration::try_from_secs_f64(self.cfg.max_wait).map_err(des_err)?;
+                    let d = Duration::try_from_secs_f64(self.cfg.max_wait.si()).map_err(des_err)?;
                     ctx.schedule_in(d, TAG_WAIT)?;
                 }
                 self.start(ctx, false)
@@ -533,7 +528,7 @@ impl<M: From<Lot> + TryInto<Lot> + 'static> Model<M> for HeatTreatFurnace {
                 self.stats.cycles += 1;
                 self.busy = false;
                 if !self.waiting.is_empty() {
-                    let d = Duration::try_from_secs_f64(self.cfg.max_wait).map_err(des_err)?;
+                    let d = Duration::try_from_secs_f64(self.cfg.max_wait.si()).map_err(des_err)?;
                     ctx.schedule_in(d, TAG_WAIT)?;
                 }
                 self.start(ctx, false)

@@ -199,6 +199,16 @@ impl MagnetComposition {
         Self::from_mass_fractions(v)
     }
 
+    /// The composition of a lot (element masses over lot mass).
+    ///
+    /// # Errors
+    /// [`SinterError::Config`] for an empty lot.
+    pub fn from_lot(lot: &repm_material::Lot) -> Result<Self> {
+        let m = lot.mass();
+        positive("lot mass [kg]", m)?;
+        Self::from_mass_fractions(lot.element_masses() * (1.0 / m))
+    }
+
     /// Add `added` kg of `e` per kg of this alloy and renormalise (used after GBD).
     ///
     /// # Errors

@@ -7,6 +7,7 @@
 //! `∫ T^{-m} exp(−Q/RT) dt` (m = 0, 1) are evaluated in closed form per segment through the
 //! exponential integral (docs/science/sinter.md, eqs. S2–S4), so they are exact up to rounding.
 
+use repm_material::units::{Temperature, TimeSpan};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, SinterError, non_negative, positive};
@@ -18,21 +19,23 @@ pub const GAS_CONSTANT: f64 = 8.314_462_618;
 /// Offset between kelvin and degrees Celsius \[K\].
 pub const ZERO_CELSIUS: f64 = 273.15;
 
-/// One segment of a programme as written in a configuration.
+/// One segment of a programme as written in a configuration, e.g.
+/// `{"kind": "ramp", "to": "1060 degC", "rate_k_per_min": 5}` or
+/// `{"kind": "hold", "duration": "4 h"}`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Segment {
-    /// Linear ramp to `to` \[K\] at `rate` \[K·s⁻¹\] (rate > 0; the sign follows the direction).
+    /// Linear ramp to `to` at `rate_k_per_min` (magnitude; direction from the temperatures).
     Ramp {
-        /// Target temperature \[K\].
-        to: f64,
-        /// Magnitude of the heating or cooling rate \[K·s⁻¹\].
-        rate: f64,
+        /// Target temperature (string with unit, or K).
+        to: Temperature,
+        /// Magnitude of the heating or cooling rate \[K·min⁻¹\] (repm-material has no rate unit).
+        rate_k_per_min: f64,
     },
-    /// Hold at the current temperature for `duration` \[s\].
+    /// Hold at the current temperature.
     Hold {
-        /// Hold duration \[s\].
-        duration: f64,
+        /// Hold duration (string with unit, or s).
+        duration: TimeSpan,
     },
 }
 
@@ -40,8 +43,8 @@ pub enum Segment {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProgrammeConfig {
-    /// Temperature at t = 0 \[K\].
-    pub start: f64,
+    /// Temperature at t = 0 (string with unit, or K).
+    pub start: Temperature,
     /// Segments in order.
     pub segments: Vec<Segment>,
 }
@@ -49,11 +52,13 @@ pub struct ProgrammeConfig {
 impl TryFrom<ProgrammeConfig> for TemperatureProgramme {
     type Error = SinterError;
     fn try_from(c: ProgrammeConfig) -> Result<Self> {
-        let mut p = TemperatureProgramme::starting_at(c.start)?;
+        let mut p = TemperatureProgramme::starting_at(c.start.si())?;
         for s in c.segments {
             p = match s {
-                Segment::Ramp { to, rate } => p.ramp_to(to, rate)?,
-                Segment::Hold { duration } => p.hold(duration)?,
+                Segment::Ramp { to, rate_k_per_min } => {
+                    p.ramp_to(to.si(), rate_k_per_min / 60.0)?
+                }
+                Segment::Hold { duration } => p.hold(duration.si())?,
             };
         }
         Ok(p)
@@ -62,14 +67,30 @@ impl TryFrom<ProgrammeConfig> for TemperatureProgramme {
 
 /// A piecewise-linear temperature programme T(t).
 ///
-/// Invariants (enforced by the constructors): at least one knot, times start at 0 and are
-/// non-decreasing, temperatures finite and > 0.
+/// Invariants (enforced by the constructors and by deserialisation, which goes through
+/// [`TemperatureProgramme::from_knots`]): at least one knot, times start at 0 and are
+/// non-decreasing, temperatures finite and > 0. Serialised as a list of
+/// `[time [s], temperature [K]]` knots.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "Vec<(f64, f64)>", into = "Vec<(f64, f64)>")]
 pub struct TemperatureProgramme {
     /// Knot times \[s\].
     times: Vec<f64>,
     /// Knot temperatures \[K\].
     temps: Vec<f64>,
+}
+
+impl TryFrom<Vec<(f64, f64)>> for TemperatureProgramme {
+    type Error = SinterError;
+    fn try_from(knots: Vec<(f64, f64)>) -> Result<Self> {
+        Self::from_knots(&knots)
+    }
+}
+
+impl From<TemperatureProgramme> for Vec<(f64, f64)> {
+    fn from(p: TemperatureProgramme) -> Self {
+        p.times.into_iter().zip(p.temps).collect()
+    }
 }
 
 impl TemperatureProgramme {
@@ -370,5 +391,33 @@ mod tests {
         assert_relative_eq!(tr.end_temperature(), 800.0);
         assert!(TemperatureProgramme::starting_at(-1.0).is_err());
         assert!(TemperatureProgramme::from_knots(&[(0.0, 300.0), (-1.0, 400.0)]).is_err());
+    }
+
+    #[test]
+    fn config_with_units() {
+        let json = r#"{"start": "25 degC", "segments": [
+            {"kind": "ramp", "to": "1060 degC", "rate_k_per_min": 5},
+            {"kind": "hold", "duration": "4 h"}]}"#;
+        let c: ProgrammeConfig = serde_json::from_str(json).unwrap();
+        let p = TemperatureProgramme::try_from(c).unwrap();
+        assert_relative_eq!(p.end_temperature(), 1333.15, max_relative = 1e-12);
+        assert_relative_eq!(
+            p.duration(),
+            1035.0 / 5.0 * 60.0 + 4.0 * 3600.0,
+            max_relative = 1e-12
+        );
+        let bad =
+            r#"{"start": "25 degC", "segments": [{"kind": "hold", "duration": "4 h", "x": 1}]}"#;
+        assert!(serde_json::from_str::<ProgrammeConfig>(bad).is_err());
+        // Knot lists round-trip and are validated on the way in.
+        let text = serde_json::to_string(&p).unwrap();
+        assert_eq!(
+            serde_json::from_str::<TemperatureProgramme>(&text).unwrap(),
+            p
+        );
+        assert!(
+            serde_json::from_str::<TemperatureProgramme>("[[0.0, 300.0], [-5.0, 400.0]]").is_err()
+        );
+        assert!(serde_json::from_str::<TemperatureProgramme>("[[1.0, 300.0]]").is_err());
     }
 }
