@@ -148,6 +148,31 @@ impl BreakageFunction {
         }
     }
 
+    /// Cumulative fragment moments at volume ratio `r`: `(N(r), V(r))` with `V` the volume
+    /// fraction below `r` (`V(0) = 0`) and `N` an antiderivative of the number density (only
+    /// differences `N(b) − N(a)`, `a > 0`, are meaningful).
+    fn cumulative(&self, r: f64) -> (f64, f64) {
+        match *self {
+            Self::UniformBinary => (2.0 * r, r * r),
+            Self::Austin { phi, gamma, beta } => {
+                let mut num = 0.0;
+                let mut vol = 0.0;
+                for (c, g) in [(phi, gamma / 3.0), (1.0 - phi, beta / 3.0)] {
+                    if c == 0.0 {
+                        continue;
+                    }
+                    vol += c * r.powf(g);
+                    num += if (g - 1.0).abs() < 1e-12 {
+                        c * r.ln()
+                    } else {
+                        c * g / (g - 1.0) * r.powf(g - 1.0)
+                    };
+                }
+                (num, vol)
+            }
+        }
+    }
+
     /// Partial moments of the fragments of one breakage event with volume ratio `r = v/u` in
     /// `[r_lo, r_hi] ⊂ [0, 1]`: `(number [-], volume fraction of the parent [-])`.
     ///
@@ -248,19 +273,23 @@ impl BreakageOperator {
                 continue;
             }
             let r: Vec<f64> = x[..=k].iter().map(|xi| xi / x[k]).collect();
+            // Cumulative fragment moments at every pivot (one evaluation per pivot instead of
+            // four per cell); cell moments are differences of these.
+            let cum: Vec<(f64, f64)> = r.iter().map(|&ri| breakage.cumulative(ri)).collect();
+            let cell = |lo: usize, hi: usize| (cum[hi].0 - cum[lo].0, cum[hi].1 - cum[lo].1);
             let mut off_sum = 0.0;
             for i in 0..k {
                 // number of fragments assigned to pivot i per breakage of a parent at pivot k
                 let mut nik = 0.0;
                 // fragments in [x_i, x_{i+1}] with weight (x_{i+1} − v)/(x_{i+1} − x_i)
-                let (num, vol) = breakage.fragments(r[i], r[i + 1]);
+                let (num, vol) = cell(i, i + 1);
                 nik += (r[i + 1] * num - vol) / (r[i + 1] - r[i]);
                 // fragments in [x_{i−1}, x_i] with weight (v − x_{i−1})/(x_i − x_{i−1})
                 if i == 0 {
-                    let (_, vol0) = breakage.fragments(0.0, r[0]);
-                    nik += vol0 / r[0];
+                    // below the bottom pivot: by volume only, V(0) = 0
+                    nik += cum[0].1 / r[0];
                 } else {
-                    let (num, vol) = breakage.fragments(r[i - 1], r[i]);
+                    let (num, vol) = cell(i - 1, i);
                     nik += (vol - r[i - 1] * num) / (r[i] - r[i - 1]);
                 }
                 let entry = r[i] * nik.max(0.0) * rates[k];
