@@ -20,6 +20,7 @@ fn spec() -> SearchSpec {
         holdup: StageHoldup::default(),
         cost: Default::default(),
         window: 12,
+        max_phase_ratio: 10.0,
     }
 }
 
@@ -58,6 +59,20 @@ fn xu_is_optimistic_against_the_rigorous_model() {
         .added_stages_at_xu_flows()
         .expect("reached within the window");
     assert!((0..=8).contains(&added), "added {added}");
+}
+
+/// A phase-ratio limit below the needed organic-to-scrub ratio leaves no feasible design.
+#[test]
+fn phase_ratio_limit_makes_designs_infeasible() {
+    let r = search(&SearchSpec {
+        max_phase_ratio: 1.0,
+        ..spec()
+    })
+    .unwrap();
+    assert!(r.best.is_none() && r.candidates.is_empty());
+    let ok = search(&spec()).unwrap();
+    let b = ok.best.unwrap();
+    assert!(b.organic_flow / b.scrub_flow <= 10.0);
 }
 
 #[test]

@@ -48,6 +48,7 @@ fn prnd_search_spec() -> SearchSpec {
         holdup: StageHoldup::default(),
         cost: Default::default(),
         window: 10,
+        max_phase_ratio: 10.0,
     }
 }
 

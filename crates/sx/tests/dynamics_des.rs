@@ -80,6 +80,7 @@ fn design() -> TwoOutletSpec {
         holdup: StageHoldup::default(),
         cost: Default::default(),
         window: 10,
+        max_phase_ratio: 10.0,
     };
     s.cascade(10, 12, 0.05 * 2.6 / 150.0, 0.7)
 }

@@ -16,6 +16,10 @@ use super::{FeedPhase, XuDesign, XuOperating, XuSpec, xu_design};
 use crate::SxError;
 use crate::dynamics::{Closure, StageHoldup, SteadyState, TwoOutletSpec, steady_state};
 
+fn default_max_phase_ratio() -> f64 {
+    10.0
+}
+
 fn invalid(field: &str, value: f64, reason: &str) -> SxError {
     SxError::config(field, value, reason)
 }
@@ -83,6 +87,11 @@ pub struct SearchSpec {
     /// Cost model.
     #[serde(default)]
     pub cost: CostModel,
+    /// Largest organic-to-aqueous volumetric flow ratio allowed in any section \[-\]
+    /// (default 10: 1:10 to 10:1 is the realistic contactor range, sx-data §3); candidates
+    /// above it are infeasible.
+    #[serde(default = "default_max_phase_ratio")]
+    pub max_phase_ratio: f64,
     /// Largest distance of a candidate from Xu's (n, m), per section \[-\] (e.g. 40).
     pub window: usize,
 }
@@ -155,6 +164,7 @@ impl SearchSpec {
             ("capacity", self.capacity),
             ("affinity_b", self.affinity_b),
             ("scrub_to_feed", self.scrub_to_feed),
+            ("max_phase_ratio", self.max_phase_ratio),
         ] {
             if !(v.is_finite() && v > 0.0) {
                 return Err(invalid(name, v, "must be finite and > 0"));
@@ -419,12 +429,16 @@ pub fn search(spec: &SearchSpec) -> Result<SearchResult, SxError> {
             return *v;
         }
         let found = solve_flows(spec, n, m, guess).or_else(|| solve_flows(spec, n, m, x_xu));
-        let v = found.map(|(x, ss)| {
+        let v = found.and_then(|(x, ss)| {
             let (qo, r) = to_flows(spec, x);
             let c = spec.candidate(n, m, qo, r, &ss);
+            // the scrub section has the smallest aqueous flow: it sets the largest O/A
+            if qo / c.scrub_flow > spec.max_phase_ratio {
+                return None;
+            }
             let cost = c.cost;
             candidates.push(c);
-            (x, cost)
+            Some((x, cost))
         });
         seen.insert((n, m), v);
         v
