@@ -102,7 +102,10 @@ impl CalendarConfig {
 }
 
 /// A validated calendar (see the module docs). Times are integer nanoseconds internally.
+/// Deserialisation (e.g. from a checkpoint) re-checks the invariants and rejects a corrupted
+/// calendar with an error instead of panicking later.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "CalendarState")]
 pub struct Calendar {
     /// Cycle length \[ns\].
     cycle: u64,
@@ -113,6 +116,48 @@ pub struct Calendar {
     on_per_cycle: u64,
     /// Sorted, disjoint shutdowns \[ns\].
     shutdowns: Vec<(u64, u64)>,
+}
+
+/// Serialised form of [`Calendar`], validated on the way in.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CalendarState {
+    cycle: u64,
+    windows: Vec<(u64, u64)>,
+    on_per_cycle: u64,
+    shutdowns: Vec<(u64, u64)>,
+}
+
+/// Whether `v` is a sorted list of disjoint, non-empty, non-adjacent intervals.
+fn sorted_disjoint(v: &[(u64, u64)]) -> bool {
+    v.iter().all(|&(a, b)| a < b) && v.windows(2).all(|w| w[0].1 < w[1].0)
+}
+
+impl TryFrom<CalendarState> for Calendar {
+    type Error = DesError;
+    fn try_from(s: CalendarState) -> Result<Self, DesError> {
+        let on: u64 = s.windows.iter().map(|(a, b)| b.saturating_sub(*a)).sum();
+        let ok = s.cycle > 0
+            && sorted_disjoint(&s.windows)
+            && s.windows.last().is_none_or(|w| w.1 <= s.cycle)
+            && s.on_per_cycle == if s.windows.is_empty() { s.cycle } else { on }
+            && sorted_disjoint(&s.shutdowns);
+        if !ok {
+            return Err(DesError::InvalidParameter {
+                name: "calendar (deserialised)".to_owned(),
+                value: format!("cycle {} ns, {} windows", s.cycle, s.windows.len()),
+                reason: "inconsistent calendar state (cycle > 0, sorted disjoint windows within \
+                         the cycle, matching working time, sorted disjoint shutdowns)"
+                    .to_owned(),
+            });
+        }
+        Ok(Self {
+            cycle: s.cycle,
+            windows: s.windows,
+            on_per_cycle: s.on_per_cycle,
+            shutdowns: s.shutdowns,
+        })
+    }
 }
 
 fn hours_to_ns(name: &str, h: f64) -> Result<u64, DesError> {
@@ -437,5 +482,16 @@ mod tests {
         // calendar never gives the work; a finite shutdown just delays it.
         let cal = Calendar::new(&CalendarConfig::default().with_shutdown(0.0, 10.0)).unwrap();
         assert_eq!(cal.finish_time(h(0.0), h(1.0).as_nanos()), Some(h(11.0)));
+    }
+
+    #[test]
+    fn corrupted_state_is_rejected_on_deserialise() {
+        let cal = Calendar::new(&CalendarConfig::weekly(&[0, 1], 6.0, 14.0)).unwrap();
+        let json = serde_json::to_string(&cal).unwrap();
+        let back: Calendar = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, cal);
+        let zero_cycle = json.replacen("\"cycle\":604800000000000", "\"cycle\":0", 1);
+        assert_ne!(zero_cycle, json);
+        assert!(serde_json::from_str::<Calendar>(&zero_cycle).is_err());
     }
 }

@@ -51,12 +51,34 @@ pub struct Replication {
     pub index: u64,
 }
 
-/// Runs `n` independent replications of an experiment.
+/// Runs `n` independent replications of an experiment. Deserialisation validates like
+/// [`ReplicationRunner::new`] and [`ReplicationRunner::with_confidence`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "RunnerState")]
 pub struct ReplicationRunner {
     replications: u32,
     seed: u64,
     confidence: f64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RunnerState {
+    replications: u32,
+    seed: u64,
+    #[serde(default = "default_confidence")]
+    confidence: f64,
+}
+
+fn default_confidence() -> f64 {
+    DEFAULT_CONFIDENCE
+}
+
+impl TryFrom<RunnerState> for ReplicationRunner {
+    type Error = DesError;
+    fn try_from(s: RunnerState) -> Result<Self, DesError> {
+        ReplicationRunner::new(s.replications, s.seed)?.with_confidence(s.confidence)
+    }
 }
 
 impl ReplicationRunner {
@@ -427,5 +449,21 @@ mod tests {
             reps.summary(),
             Err(DesError::InsufficientData { .. })
         ));
+    }
+
+    #[test]
+    fn runner_deserialisation_validates() {
+        let ok: ReplicationRunner =
+            serde_json::from_str(r#"{"replications": 5, "seed": 1}"#).unwrap();
+        assert_eq!((ok.replications(), ok.seed()), (5, 1));
+        assert!(
+            serde_json::from_str::<ReplicationRunner>(r#"{"replications": 0, "seed": 1}"#).is_err()
+        );
+        assert!(
+            serde_json::from_str::<ReplicationRunner>(
+                r#"{"replications": 5, "seed": 1, "confidence": 1.5}"#
+            )
+            .is_err()
+        );
     }
 }

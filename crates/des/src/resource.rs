@@ -161,7 +161,13 @@ struct Slot<J> {
 }
 
 /// A bank of `capacity` identical servers with a waiting line (see the module docs).
+/// Deserialisation (e.g. from a checkpoint) re-checks the server bookkeeping and rejects a
+/// corrupted state with an error instead of panicking later.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(
+    try_from = "ResourceState<J>",
+    bound(deserialize = "J: Deserialize<'de>")
+)]
 pub struct Resource<J> {
     name: String,
     discipline: Discipline,
@@ -185,6 +191,77 @@ pub struct Resource<J> {
     arrivals: Counter,
     completions: Counter,
     preemptions: Counter,
+}
+
+/// Serialised form of [`Resource`], validated on the way in (same fields).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResourceState<J> {
+    name: String,
+    discipline: Discipline,
+    slots: Vec<Option<Slot<J>>>,
+    free: Vec<u32>,
+    capacity: u32,
+    in_service: u32,
+    capacity_tw: TimeWeighted,
+    fifo: VecDeque<Waiting<J>>,
+    heap: BinaryHeap<Waiting<J>>,
+    next_seq: u64,
+    last: u64,
+    busy: TimeWeighted,
+    queue: TimeWeighted,
+    wait: Tally,
+    sojourn: Tally,
+    arrivals: Counter,
+    completions: Counter,
+    preemptions: Counter,
+}
+
+impl<J> TryFrom<ResourceState<J>> for Resource<J> {
+    type Error = DesError;
+    fn try_from(s: ResourceState<J>) -> Result<Self, DesError> {
+        let busy_slots = s.slots.iter().filter(|x| x.is_some()).count();
+        let mut free = s.free.clone();
+        free.sort_unstable();
+        free.dedup();
+        let ok = s.capacity as usize <= s.slots.len()
+            && free.len() == s.free.len()
+            && s.free
+                .iter()
+                .all(|&i| i < s.capacity && s.slots[i as usize].is_none())
+            && busy_slots == s.in_service as usize
+            && (s.discipline == Discipline::Fifo || s.fifo.is_empty())
+            && (s.discipline != Discipline::Fifo || s.heap.is_empty());
+        if !ok {
+            return Err(DesError::InvalidState {
+                block: "resource",
+                name: s.name,
+                message: "deserialised state is inconsistent (free list, busy servers, capacity \
+                          or queue kind)"
+                    .to_owned(),
+            });
+        }
+        Ok(Self {
+            name: s.name,
+            discipline: s.discipline,
+            slots: s.slots,
+            free: s.free,
+            capacity: s.capacity,
+            in_service: s.in_service,
+            capacity_tw: s.capacity_tw,
+            fifo: s.fifo,
+            heap: s.heap,
+            next_seq: s.next_seq,
+            last: s.last,
+            busy: s.busy,
+            queue: s.queue,
+            wait: s.wait,
+            sojourn: s.sojourn,
+            arrivals: s.arrivals,
+            completions: s.completions,
+            preemptions: s.preemptions,
+        })
+    }
 }
 
 impl<J> Resource<J> {
@@ -731,5 +808,18 @@ mod tests {
         assert_eq!(r.job(next), Some(&"low"));
         // Waits tallied once per job: low 0, urgent 0, peer not yet started.
         assert_eq!(r.wait().count(), 2);
+    }
+
+    #[test]
+    fn corrupted_state_is_rejected_on_deserialise() {
+        let mut r = Resource::new("r", 2, Discipline::Fifo, t(0)).unwrap();
+        r.request(t(0), 1_u8).unwrap();
+        let json = serde_json::to_string(&r).unwrap();
+        let back: Resource<u8> = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.busy(), 1);
+        // Claim server 0 (busy) is free: rejected instead of a later double booking.
+        let bad = json.replacen("\"free\":[1]", "\"free\":[1,0]", 1);
+        assert_ne!(bad, json);
+        assert!(serde_json::from_str::<Resource<u8>>(&bad).is_err());
     }
 }

@@ -389,6 +389,7 @@ impl Counter {
 /// of an interior quantile is at most one bin width. For exact quantiles of a small sample use
 /// [`sample_quantile`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "HistogramState")]
 pub struct Histogram {
     lo: f64,
     hi: f64,
@@ -396,6 +397,30 @@ pub struct Histogram {
     underflow: u64,
     overflow: u64,
     tally: Tally,
+}
+
+/// Serialised form of [`Histogram`], validated on the way in.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HistogramState {
+    lo: f64,
+    hi: f64,
+    counts: Vec<u64>,
+    underflow: u64,
+    overflow: u64,
+    tally: Tally,
+}
+
+impl TryFrom<HistogramState> for Histogram {
+    type Error = DesError;
+    fn try_from(s: HistogramState) -> Result<Self, DesError> {
+        let mut h = Histogram::new(s.lo, s.hi, s.counts.len())?;
+        h.counts = s.counts;
+        h.underflow = s.underflow;
+        h.overflow = s.overflow;
+        h.tally = s.tally;
+        Ok(h)
+    }
 }
 
 impl Histogram {
@@ -901,5 +926,15 @@ mod tests {
         assert_eq!(st.tally("wait").unwrap().count(), 0);
         assert_eq!(st.counter("done").unwrap().count(), 0);
         assert_relative_eq!(st.level("queue").unwrap().mean(t(3 * s)).unwrap(), 2.0);
+    }
+
+    #[test]
+    fn histogram_without_bins_is_rejected_on_deserialise() {
+        let h = Histogram::new(0.0, 1.0, 2).unwrap();
+        let json = serde_json::to_string(&h).unwrap();
+        assert_eq!(serde_json::from_str::<Histogram>(&json).unwrap(), h);
+        let bad = json.replacen("\"counts\":[0,0]", "\"counts\":[]", 1);
+        assert_ne!(bad, json);
+        assert!(serde_json::from_str::<Histogram>(&bad).is_err());
     }
 }
