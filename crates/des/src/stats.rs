@@ -705,7 +705,9 @@ impl Statistics {
     /// tallies give `name.mean`, `name.count` (and `name.std_dev` with ≥ 2 observations);
     /// time-weighted signals `name.time_avg`; counters `name.count` and `name.rate` [s⁻¹];
     /// histograms `name.mean`, `name.count`, `name.p50`, `name.p90`, `name.p99`.
-    /// Undefined entries (empty tally, zero elapsed time) are left out.
+    /// Undefined entries (empty tally, zero elapsed time) are left out. Use distinct names
+    /// across kinds: a tally and a counter both named `x` would share the key `x.count` (the
+    /// later kind in the list above wins).
     #[must_use]
     pub fn summary(&self, now: SimTime) -> BTreeMap<String, f64> {
         let mut out = BTreeMap::new();
