@@ -6,8 +6,9 @@
 //! Layer 2 (events): [`HeatTreatFurnace`] — lots arrive on port `charge`; when the waiting
 //! mass reaches the batch size (or the longest wait expires) the lots are charged together,
 //! the duty's pure model runs, and after the programme's duration (scattered by the model's
-//! own random stream) the charge leaves on `product`, or on `scrap` when the whole charge is
-//! lost (cracks; probability per cycle), with GBD losses on `losses`.
+//! own random stream, which also draws breakdowns: MTBF/MTTR, repair added to the cycle) the
+//! charge leaves on `product`, or on `scrap` when the whole charge is lost (cracks;
+//! probability per cycle), with GBD losses on `losses`.
 
 use std::time::Duration;
 
@@ -166,6 +167,11 @@ pub struct FurnaceConfig {
     /// Probability the whole charge is scrapped (cracks, leaks) per cycle \[-\]. Default 0.005
     /// (process-data.md §11.3, est.).
     pub charge_scrap_probability: f64,
+    /// Mean time between breakdowns (vacuum leak, heater) while running. Default 2000 h
+    /// (process-data.md §11.3, est.).
+    pub mtbf: TimeSpan,
+    /// Mean time to repair. Default 24 h (process-data.md §11.3, est.).
+    pub mttr: TimeSpan,
     /// Thermal parameters.
     pub thermal: FurnaceThermal,
     /// Coercivity model for the magnet properties written into the lots.
@@ -183,6 +189,8 @@ impl FurnaceConfig {
             handling_time: TimeSpan::from_si(3600.0),
             cycle_cv: 0.03,
             charge_scrap_probability: 0.005,
+            mtbf: TimeSpan::from_si(2000.0 * 3600.0),
+            mttr: TimeSpan::from_si(24.0 * 3600.0),
             thermal: FurnaceThermal::default(),
             coercivity: CoercivityModel::default(),
         }
@@ -394,8 +402,12 @@ pub struct FurnaceStats {
     pub scrap_mass: f64,
     /// Energy used \[J\].
     pub energy: f64,
-    /// Time busy \[s\].
+    /// Time busy \[s\] (cycles plus repairs).
     pub busy_time: f64,
+    /// Breakdowns.
+    pub breakdowns: u64,
+    /// Time under repair \[s\].
+    pub repair_time: f64,
     /// Heavy RE applied as GBD coating \[kg\] per element (an extra input of the balance).
     pub applied: ElementVector,
 }
@@ -459,7 +471,18 @@ impl HeatTreatFurnace {
         let u: f64 = ctx.rng().random();
         let scrap = ctx.rng().random::<f64>() < self.cfg.charge_scrap_probability;
         let scatter = 1.0 + self.cfg.cycle_cv * 3f64.sqrt() * (2.0 * u - 1.0);
-        let dur = (out.programme_duration + self.cfg.handling_time.si()) * scatter;
+        let mut dur = (out.programme_duration + self.cfg.handling_time.si()) * scatter;
+        // Breakdown during the cycle with probability 1 − exp(−dur/MTBF); the repair time is
+        // exponential with mean MTTR and is added to the cycle (the charge waits, est.).
+        let p_fail = 1.0 - (-dur / self.cfg.mtbf.si()).exp();
+        if ctx.rng().random::<f64>() < p_fail {
+            let v: f64 = ctx.rng().random();
+            let repair = -self.cfg.mttr.si() * (1.0 - v).ln();
+            dur += repair;
+            self.stats.breakdowns += 1;
+            self.stats.repair_time += repair;
+            tracing::debug!(repair_s = repair, "furnace breakdown");
+        }
         self.stats.energy += out.energy;
         self.stats.applied += out.applied;
         self.stats.busy_time += dur;

@@ -191,6 +191,36 @@ fn scrapped_charges_leave_on_the_scrap_port() {
 }
 
 #[test]
+fn breakdowns_add_repair_time() {
+    // MTBF 1 s: every cycle breaks down; the repair shows in the statistics.
+    let mut cfg = FurnaceConfig::new(FurnaceDuty::Sinter {
+        programme: sinter_programme(),
+        densification: DensificationModel::default(),
+        grain_growth: GrainGrowth::default(),
+        initial_grain_size: 3.0e-6,
+    });
+    cfg.mtbf = repm_material::units::TimeSpan::from_si(1.0);
+    let mut sim = Simulation::<Lot>::new(5, 0);
+    let f = sim
+        .add_model(
+            "sinter",
+            HeatTreatFurnace::new(cfg, LotIdSource::starting_at(10)).unwrap(),
+        )
+        .unwrap();
+    let comp = MagnetComposition::reference_prnd();
+    let form = Form::GreenCompact {
+        density: 4400.0,
+        alignment: 0.96,
+    };
+    let lot = Lot::from_element_masses(LotId(1), form, &(*comp.mass_fractions() * 800.0)).unwrap();
+    sim.inject(f, "charge", SimTime::ZERO, lot).unwrap();
+    sim.run().unwrap();
+    let s = &sim.model::<HeatTreatFurnace>(f).unwrap().stats;
+    assert_eq!(s.breakdowns, 1);
+    assert!(s.repair_time > 0.0 && s.busy_time > s.repair_time);
+}
+
+#[test]
 fn one_seed_same_run() {
     let a = run(11, 0.3);
     let b = run(11, 0.3);
