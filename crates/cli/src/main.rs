@@ -1,0 +1,368 @@
+//! The `repm` command: run, validate and compare repm plant configurations.
+//!
+//! ```text
+//! repm run [PLANT.toml] [--replications N] [--seed S] [--threads T] [--json OUT]
+//! repm validate PLANT.toml
+//! repm compare BASE.toml SCENARIO.toml [--replications N] [--seed S] [--json OUT]
+//! ```
+//! Without a plant file, `run` simulates the built-in reference plant
+//! (`examples/plants/ndfeb-2000tpa.toml`). Bad input exits with code 2 and a message naming
+//! the file, line and field; `RUST_LOG` controls tracing output (stderr).
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+use repm_plant::{Experiment, PlantConfig, PlantError, compare, parse_time_span, run_replications};
+
+/// repm: rare-earth permanent-magnet plant simulation.
+#[derive(Debug, Parser)]
+#[command(name = "repm", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Simulate a plant and print the KPI summary (no file: the built-in reference plant).
+    Run {
+        /// Plant file (TOML). Default: the built-in ndfeb-2000tpa reference plant.
+        plant: Option<PathBuf>,
+        /// Number of replications (default: the plant file's `replications`).
+        #[arg(long, short = 'n')]
+        replications: Option<u32>,
+        /// Base seed (default: the plant file's `seed`).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Worker threads for the replications (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Simulated time per replication, e.g. "30 d" (default: the plant file's `horizon`).
+        #[arg(long)]
+        horizon: Option<String>,
+        /// Write the full results as JSON to this file (written atomically).
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
+    /// Check a plant file and report the first error (file, line, field).
+    Validate {
+        /// Plant file (TOML).
+        plant: PathBuf,
+    },
+    /// Compare a scenario with a base plant with common random numbers and paired intervals.
+    Compare {
+        /// Base plant file.
+        base: PathBuf,
+        /// Scenario plant file.
+        scenario: PathBuf,
+        /// Number of replications (default: the base file's `replications`).
+        #[arg(long, short = 'n')]
+        replications: Option<u32>,
+        /// Base seed (default: the base file's `seed`).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Worker threads (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Simulated time per replication, e.g. "30 d" (default: each file's `horizon`).
+        #[arg(long)]
+        horizon: Option<String>,
+        /// Write the comparison as JSON to this file (written atomically).
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
+}
+
+/// Errors of the command, with their exit codes.
+#[derive(Debug)]
+enum CliError {
+    /// Bad input: exit code 2.
+    Input(String),
+    /// A run failed (balance, model): exit code 1.
+    Run(String),
+}
+
+impl From<PlantError> for CliError {
+    fn from(e: PlantError) -> Self {
+        match e {
+            PlantError::Io { .. }
+            | PlantError::Parse { .. }
+            | PlantError::Invalid { .. }
+            | PlantError::InvalidAt { .. } => CliError::Input(e.to_string()),
+            other => CliError::Run(other.to_string()),
+        }
+    }
+}
+
+fn load(path: Option<&Path>) -> Result<PlantConfig, CliError> {
+    Ok(match path {
+        Some(p) => PlantConfig::from_file(p)?,
+        None => PlantConfig::reference()?,
+    })
+}
+
+fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool, CliError> {
+    let mut b = rayon::ThreadPoolBuilder::new();
+    if let Some(t) = threads {
+        if t == 0 {
+            return Err(CliError::Input(
+                "invalid `--threads` = 0: must be >= 1".into(),
+            ));
+        }
+        b = b.num_threads(t);
+    }
+    b.build().map_err(|e| CliError::Run(e.to_string()))
+}
+
+fn experiment(
+    cfg: &PlantConfig,
+    replications: Option<u32>,
+    seed: Option<u64>,
+    threads: Option<usize>,
+) -> Result<Experiment, CliError> {
+    let n = replications.unwrap_or(cfg.replications);
+    if n == 0 {
+        return Err(CliError::Input(
+            "invalid `--replications` = 0: must be >= 1".into(),
+        ));
+    }
+    let seed = seed.unwrap_or(cfg.seed);
+    let pool = pool(threads)?;
+    Ok(pool.install(|| run_replications(cfg, n, seed))?)
+}
+
+/// Writes `value` as pretty JSON to `path` through a temporary file and a rename, so a failed
+/// run leaves a previous output intact.
+fn write_json(path: &Path, value: &serde_json::Value) -> Result<(), CliError> {
+    let io = |e: std::io::Error| CliError::Run(format!("cannot write `{}`: {e}", path.display()));
+    let file_name = path
+        .file_name()
+        .ok_or_else(|| CliError::Input(format!("invalid `--json` path `{}`", path.display())))?;
+    let mut tmp_name = std::ffi::OsString::from(".");
+    tmp_name.push(file_name);
+    tmp_name.push(".tmp");
+    let tmp = path.with_file_name(tmp_name);
+    {
+        let mut f = std::fs::File::create(&tmp).map_err(io)?;
+        serde_json::to_writer_pretty(&mut f, value)
+            .map_err(|e| CliError::Run(format!("cannot serialise results: {e}")))?;
+        f.write_all(b"\n").map_err(io)?;
+        f.sync_all().map_err(io)?;
+    }
+    std::fs::rename(&tmp, path).map_err(io)
+}
+
+fn fmt_ci(e: &Experiment, key: &str, scale: f64, digits: usize) -> String {
+    if let Some(ci) = e.intervals.get(key) {
+        format!(
+            "{:>12.d$} ± {:<10.d$}",
+            ci.mean * scale,
+            ci.half_width * scale,
+            d = digits
+        )
+    } else {
+        let v = e
+            .runs
+            .first()
+            .and_then(|r| r.metrics().get(key).copied())
+            .unwrap_or(f64::NAN);
+        format!("{:>12.d$}   {:<10}", v * scale, "", d = digits)
+    }
+}
+
+fn print_summary(cfg: &PlantConfig, e: &Experiment, secs: f64) {
+    let n = e.runs.len();
+    let Some(r0) = e.runs.first() else { return };
+    println!(
+        "plant `{}`: {} replication(s) of {:.1} d, seed {}, {:.0} % intervals ({:.2} s)",
+        cfg.name,
+        n,
+        cfg.horizon / 86_400.0,
+        e.seed,
+        100.0 * e.confidence,
+        secs
+    );
+    println!();
+    println!("{:<34} {:>12}   {:<10}", "KPI", "mean", "± half-width");
+    let rows: [(&str, &str, f64, usize); 10] = [
+        ("throughput [t/y]", "throughput_t_per_y", 1.0, 1),
+        ("overall yield [%]", "overall_yield", 100.0, 2),
+        ("energy [kWh/kg]", "energy_kwh_per_kg", 1.0, 2),
+        ("CO2e [kg/kg]", "co2e_per_kg", 1.0, 2),
+        ("cost [$/kg]", "cost_per_kg", 1.0, 2),
+        ("heavy RE Dy+Tb [g/kg]", "heavy_re_g_per_kg", 1.0, 2),
+        ("recycled content [%]", "recycled_fraction", 100.0, 2),
+        ("Br mean [T]", "br_mean", 1.0, 4),
+        ("Hcj mean [kA/m]", "hcj_mean_ka_m", 1.0, 1),
+        ("QC pass (target grade) [%]", "qc_pass_fraction", 100.0, 2),
+    ];
+    for (label, key, scale, d) in rows {
+        println!("{label:<34} {}", fmt_ci(e, key, scale, d));
+    }
+    println!("{:<34} {:>12}", "bottleneck (replication 0)", r0.bottleneck);
+    println!(
+        "{:<34} {:>12.2e}   (in {:.0} t = products {:.0} + scrap {:.0} + losses {:.0} + inventory {:.0})",
+        "element balance, max rel. error",
+        e.runs
+            .iter()
+            .map(|r| r.balance.max_relative_error)
+            .fold(0.0, f64::max),
+        r0.balance.inputs_kg / 1e3,
+        r0.balance.products_kg / 1e3,
+        r0.balance.scrap_kg / 1e3,
+        r0.balance.losses_kg / 1e3,
+        r0.balance.inventory_kg / 1e3,
+    );
+    println!();
+    println!("per step (replication 0):");
+    println!(
+        "{:<14} {:>5} {:>9} {:>7} {:>7} {:>7} {:>7} {:>8} {:>9} {:>8}",
+        "step",
+        "units",
+        "in [t]",
+        "yield",
+        "util",
+        "avail",
+        "OEE",
+        "WIP [t]",
+        "cycle [h]",
+        "failures"
+    );
+    for s in &r0.steps {
+        println!(
+            "{:<14} {:>5} {:>9.1} {:>7.4} {:>7.3} {:>7.3} {:>7.3} {:>8.1} {:>9.1} {:>8}",
+            s.name,
+            s.units,
+            s.mass_in / 1e3,
+            s.yield_,
+            s.utilisation,
+            s.availability,
+            s.oee,
+            s.wip_mean / 1e3,
+            s.cycle_time_h,
+            s.failures
+        );
+    }
+    println!();
+    println!("cost breakdown [$/kg] (replication 0):");
+    for (k, v) in &r0.cost_breakdown {
+        println!("  {k:<14} {v:>9.2}");
+    }
+}
+
+fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Run {
+            plant,
+            replications,
+            seed,
+            threads,
+            horizon,
+            json,
+        } => {
+            let mut cfg = load(plant.as_deref())?;
+            if let Some(h) = horizon {
+                cfg.horizon = parse_time_span("--horizon", &h)?;
+            }
+            let t0 = Instant::now();
+            let e = experiment(&cfg, replications, seed, threads)?;
+            let secs = t0.elapsed().as_secs_f64();
+            print_summary(&cfg, &e, secs);
+            if let Some(path) = json {
+                let v = serde_json::to_value(&e)
+                    .map_err(|err| CliError::Run(format!("cannot serialise results: {err}")))?;
+                write_json(&path, &v)?;
+            }
+            Ok(())
+        }
+        Command::Validate { plant } => {
+            let cfg = PlantConfig::from_file(&plant)?;
+            println!(
+                "{}: ok (plant `{}`, {} steps, {} calendars)",
+                plant.display(),
+                cfg.name,
+                cfg.steps.len(),
+                cfg.calendars.len()
+            );
+            Ok(())
+        }
+        Command::Compare {
+            base,
+            scenario,
+            replications,
+            seed,
+            threads,
+            horizon,
+            json,
+        } => {
+            let mut b = PlantConfig::from_file(&base)?;
+            let mut s = PlantConfig::from_file(&scenario)?;
+            if let Some(h) = horizon {
+                let h = parse_time_span("--horizon", &h)?;
+                b.horizon = h;
+                s.horizon = h;
+            }
+            let n = replications.unwrap_or(b.replications);
+            if n < 2 {
+                return Err(CliError::Input(
+                    "invalid `--replications`: compare needs >= 2".into(),
+                ));
+            }
+            let seed = seed.or(Some(b.seed));
+            let eb = experiment(&b, Some(n), seed, threads)?;
+            let es = experiment(&s, Some(n), seed, threads)?;
+            let d = compare(&eb, &es)?;
+            println!(
+                "scenario `{}` − base `{}`: {} paired replications (common random numbers), {:.0} % intervals",
+                s.name,
+                b.name,
+                n,
+                100.0 * eb.confidence
+            );
+            println!(
+                "{:<34} {:>14}   {:<12}",
+                "metric", "mean diff", "± half-width"
+            );
+            for (k, ci) in &d {
+                println!("{k:<34} {:>14.6} ± {:<12.6}", ci.mean, ci.half_width);
+            }
+            if let Some(path) = json {
+                let v = serde_json::json!({ "base": eb, "scenario": es, "differences": d });
+                write_json(&path, &v)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(CliError::Input(m)) => {
+            eprintln!("error: {m}");
+            ExitCode::from(2)
+        }
+        Err(CliError::Run(m)) => {
+            eprintln!("error: {m}");
+            ExitCode::from(1)
+        }
+    }
+}

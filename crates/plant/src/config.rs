@@ -1,0 +1,1089 @@
+//! Plant configuration: the serde structs behind a TOML plant file, their defaults and
+//! validation.
+//!
+//! Every field is documented with its unit; values with units are written as strings
+//! (`"600 kg"`, `"1.5 h"`, `"150 kg/h"`) and parsed by [`repm_material::units`], or given as a
+//! plain number in the SI unit. The reference for users is `docs/guide.md` ("Config
+//! reference"), checked against these structs by a test.
+
+use std::collections::BTreeMap;
+
+use repm_des::calendar::{CalendarConfig, Window};
+use repm_des::failure::{Distribution, FailureClock, FailureConfig, InterruptPolicy};
+use repm_material::Element;
+use repm_material::units::{Mass, MassFlow, TimeSpan, de_si};
+use serde::{Deserialize, Serialize};
+
+use crate::error::PlantError;
+
+/// The plant-file schema version this crate reads.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Seconds per Julian year \[s\] (365.25 d), the year of every "per year" KPI.
+pub const SECONDS_PER_YEAR: f64 = 31_557_600.0;
+
+fn de_time<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    de_si::<D, TimeSpan>(d)
+}
+fn de_mass<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    de_si::<D, Mass>(d)
+}
+fn de_mass_opt<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    Ok(Some(de_si::<D, MassFlow>(d)?))
+}
+
+/// A whole plant: calendars, the chain of steps, recycling, economics, emissions and quality.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlantConfig {
+    /// Schema version of the file; must equal [`SCHEMA_VERSION`] (1).
+    pub schema_version: u32,
+    /// Plant name (reports).
+    pub name: String,
+    /// Base seed of the random streams. Default 1.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// Simulated time per replication \[s\] (e.g. `"365 d"`). Default 365 d.
+    #[serde(default = "default_horizon", deserialize_with = "de_time")]
+    pub horizon: f64,
+    /// Number of replications for `repm run` (≥ 1). Default 10.
+    #[serde(default = "default_replications")]
+    pub replications: u32,
+    /// Confidence level of the replication intervals \[-\], in (0, 1). Default 0.95.
+    #[serde(default = "default_confidence")]
+    pub confidence: f64,
+    /// The alloy fed to the first step.
+    pub alloy: AlloyConfig,
+    /// Named working calendars; steps refer to them by name. A calendar named `always` exists
+    /// implicitly (around the clock, no shutdowns).
+    #[serde(default)]
+    pub calendars: BTreeMap<String, CalendarSpec>,
+    /// The process steps in flow order; lots flow from each step to the next.
+    pub steps: Vec<StepConfig>,
+    /// Clean-scrap short loop (HD back into a step's feed).
+    #[serde(default)]
+    pub recycling: RecyclingConfig,
+    /// Prices and fixed costs.
+    #[serde(default)]
+    pub economics: EconomicsConfig,
+    /// Emission factors.
+    #[serde(default)]
+    pub emissions: EmissionsConfig,
+    /// Product quality model and QC plan.
+    #[serde(default)]
+    pub quality: QualityConfig,
+}
+
+fn default_seed() -> u64 {
+    1
+}
+fn default_horizon() -> f64 {
+    365.0 * 86_400.0
+}
+fn default_replications() -> u32 {
+    10
+}
+fn default_confidence() -> f64 {
+    0.95
+}
+
+/// Alloy composition fed to the first step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlloyConfig {
+    /// Element symbol → mass percent \[wt %\] of every element except the balance one.
+    pub composition: BTreeMap<String, f64>,
+    /// The element that makes up the rest to 100 wt %. Default `"Fe"`.
+    #[serde(default = "default_balance")]
+    pub balance: String,
+}
+
+fn default_balance() -> String {
+    "Fe".to_owned()
+}
+
+/// A weekly working pattern with planned shutdowns (converted to a
+/// [`repm_des::calendar::CalendarConfig`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarSpec {
+    /// Working days, 0 = Monday … 6 = Sunday (t = 0 is Monday 00:00). Default all seven.
+    #[serde(default = "default_days")]
+    pub days: Vec<u8>,
+    /// Start of the working window on each working day \[s after midnight\]. Default `"0 h"`.
+    #[serde(default, deserialize_with = "de_time")]
+    pub start: f64,
+    /// End of the working window \[s after midnight\], may exceed 24 h. Default `"24 h"`.
+    #[serde(default = "default_day_end", deserialize_with = "de_time")]
+    pub end: f64,
+    /// Planned shutdowns.
+    #[serde(default)]
+    pub shutdowns: Vec<ShutdownSpec>,
+}
+
+fn default_days() -> Vec<u8> {
+    (0..7).collect()
+}
+fn default_day_end() -> f64 {
+    86_400.0
+}
+
+/// A planned shutdown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShutdownSpec {
+    /// Start \[s since t = 0\] (e.g. `"351 d"`).
+    #[serde(deserialize_with = "de_time")]
+    pub start: f64,
+    /// Duration \[s\] (e.g. `"14 d"`).
+    #[serde(deserialize_with = "de_time")]
+    pub duration: f64,
+}
+
+/// A random duration with units (converted to [`repm_des::failure::Distribution`]);
+/// `kind` selects the family.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum DurationSpec {
+    /// Always `value`.
+    Constant {
+        /// Duration \[s\].
+        #[serde(deserialize_with = "de_time")]
+        value: f64,
+    },
+    /// Exponential with mean `mean`.
+    Exponential {
+        /// Mean \[s\].
+        #[serde(deserialize_with = "de_time")]
+        mean: f64,
+    },
+    /// Uniform on `[min, max]`.
+    Uniform {
+        /// Lower bound \[s\].
+        #[serde(deserialize_with = "de_time")]
+        min: f64,
+        /// Upper bound \[s\].
+        #[serde(deserialize_with = "de_time")]
+        max: f64,
+    },
+    /// Triangular on `[min, max]` with mode `mode`.
+    Triangular {
+        /// Lower bound \[s\].
+        #[serde(deserialize_with = "de_time")]
+        min: f64,
+        /// Most likely value \[s\].
+        #[serde(deserialize_with = "de_time")]
+        mode: f64,
+        /// Upper bound \[s\].
+        #[serde(deserialize_with = "de_time")]
+        max: f64,
+    },
+    /// Log-normal with mean `mean` and coefficient of variation `cv`.
+    LogNormal {
+        /// Mean \[s\].
+        #[serde(deserialize_with = "de_time")]
+        mean: f64,
+        /// Coefficient of variation \[-\].
+        cv: f64,
+    },
+}
+
+impl DurationSpec {
+    /// The repm-des distribution (seconds).
+    #[must_use]
+    pub fn to_distribution(&self) -> Distribution {
+        match *self {
+            DurationSpec::Constant { value } => Distribution::Constant { value },
+            DurationSpec::Exponential { mean } => Distribution::Exponential { mean },
+            DurationSpec::Uniform { min, max } => Distribution::Uniform { min, max },
+            DurationSpec::Triangular { min, mode, max } => {
+                Distribution::Triangular { min, mode, max }
+            }
+            DurationSpec::LogNormal { mean, cv } => Distribution::LogNormal { mean, cv },
+        }
+    }
+}
+
+/// Breakdowns of one unit of equipment: exponential time to failure with mean `mtbf` and
+/// time to repair with mean `mttr` (or a log-normal repair time with `mttr_cv` > 0).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FailureSpec {
+    /// Mean time between failures \[s\] (e.g. `"1500 h"`).
+    #[serde(deserialize_with = "de_time")]
+    pub mtbf: f64,
+    /// Mean time to repair \[s\] (e.g. `"12 h"`).
+    #[serde(deserialize_with = "de_time")]
+    pub mttr: f64,
+    /// Coefficient of variation of the repair time \[-\]; 0 = exponential. Default 0.
+    #[serde(default)]
+    pub mttr_cv: f64,
+    /// Clock of the time to failure: `"calendar"` (wall time) or `"operating"` (working
+    /// time). Default `"calendar"`.
+    #[serde(default = "default_clock")]
+    pub clock: FailureClock,
+    /// Fate of the batch in progress: `"resume"`, `"restart"` or `"scrap"`. Default `"resume"`.
+    #[serde(default = "default_interrupt")]
+    pub on_interrupt: InterruptPolicy,
+}
+
+fn default_clock() -> FailureClock {
+    FailureClock::Calendar
+}
+fn default_interrupt() -> InterruptPolicy {
+    InterruptPolicy::Resume
+}
+
+impl FailureSpec {
+    /// The repm-des failure configuration.
+    #[must_use]
+    pub fn to_failure_config(&self) -> FailureConfig {
+        let ttr = if self.mttr_cv > 0.0 {
+            Distribution::LogNormal {
+                mean: self.mttr,
+                cv: self.mttr_cv,
+            }
+        } else {
+            Distribution::Exponential { mean: self.mttr }
+        };
+        FailureConfig {
+            time_to_failure: Distribution::Exponential { mean: self.mtbf },
+            time_to_repair: ttr,
+            clock: self.clock,
+            on_interrupt: self.on_interrupt,
+        }
+    }
+}
+
+/// Where a step's yield loss goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ScrapRoute {
+    /// Clean scrap: through the HD short loop back into the recycling target step's feed.
+    #[default]
+    Recycle,
+    /// Swarf / dirty scrap: leaves the plant (tolled to hydrometallurgy; credited).
+    Swarf,
+    /// Lost (dust, slag, off-gas): leaves the plant without credit.
+    Loss,
+}
+
+/// The material form of a step's output lots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum OutputForm {
+    /// Alloy (cast flake, HD and jet-milled powder are carried as alloy in this slice).
+    #[default]
+    Alloy,
+    /// Pressed green compact.
+    GreenCompact,
+    /// Sintered magnet.
+    SinteredMagnet,
+}
+
+/// An element added to the lots of a step (e.g. Tb for grain-boundary diffusion).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdditionSpec {
+    /// Element symbol (e.g. `"Tb"`).
+    pub element: String,
+    /// Mass applied per kg of good output \[g·kg⁻¹\].
+    pub applied_g_per_kg: f64,
+    /// Fraction of the applied mass that ends in the magnet \[-\]; the rest is a loss.
+    pub utilisation: f64,
+}
+
+/// One process step: `units` identical pieces of equipment in parallel fed from one input
+/// buffer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepConfig {
+    /// Step name (unique; reports).
+    pub name: String,
+    /// Number of parallel units (≥ 1).
+    pub units: u32,
+    /// Mass per batch \[kg\] (e.g. `"600 kg"`); continuous equipment is fed in batches of this
+    /// size.
+    #[serde(deserialize_with = "de_mass")]
+    pub batch_size: f64,
+    /// Cycle time of one batch. Give exactly one of `cycle_time` and `rate`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cycle_time: Option<DurationSpec>,
+    /// Throughput of one unit while working \[kg·s⁻¹\] (e.g. `"150 kg/h"`); the cycle time is
+    /// log-normal with mean `batch_size / rate` and CV `rate_cv`.
+    #[serde(
+        default,
+        deserialize_with = "de_mass_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub rate: Option<f64>,
+    /// Coefficient of variation of the cycle time when `rate` is given \[-\]. Default 0.05.
+    #[serde(default = "default_rate_cv")]
+    pub rate_cv: f64,
+    /// Mean yield, good mass out / mass in \[-\], in (0, 1].
+    #[serde(rename = "yield")]
+    pub yield_mean: f64,
+    /// Standard deviation of the per-batch yield \[-\] (normal, clipped to \[0, 1\]). Default 0.
+    #[serde(default)]
+    pub yield_sd: f64,
+    /// Probability that a whole batch is scrapped (e.g. a cracked sinter charge) \[-\].
+    /// Default 0.
+    #[serde(default)]
+    pub batch_scrap_probability: f64,
+    /// Where the yield loss goes: `"recycle"`, `"swarf"` or `"loss"`. Default `"recycle"`.
+    #[serde(default)]
+    pub scrap: ScrapRoute,
+    /// Breakdowns of each unit; none if absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<FailureSpec>,
+    /// Name of the working calendar. Default `"always"`.
+    #[serde(default = "default_calendar")]
+    pub calendar: String,
+    /// Capacity of the input buffer in front of this step \[kg\]. Default `"1e9 kg"`
+    /// (unlimited). Must hold at least one batch of this step and one output lot of the
+    /// step before.
+    #[serde(default = "default_buffer", deserialize_with = "de_mass")]
+    pub buffer_capacity: f64,
+    /// Process electricity per kg processed (mass in) \[kWh·kg⁻¹\]. Default 0.
+    #[serde(default)]
+    pub energy_kwh_per_kg: f64,
+    /// Form of the output lots: `"alloy"`, `"green_compact"` or `"sintered_magnet"`.
+    /// Default `"alloy"`.
+    #[serde(default)]
+    pub output_form: OutputForm,
+    /// Element added to the good output (GBD); none if absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub addition: Option<AdditionSpec>,
+}
+
+fn default_rate_cv() -> f64 {
+    0.05
+}
+fn default_calendar() -> String {
+    "always".to_owned()
+}
+fn default_buffer() -> f64 {
+    1e9
+}
+
+/// The clean-scrap short loop: scrap with route `recycle` is hydrogen-decrepitated (yield
+/// `hd_yield`, energy `hd_energy_kwh_per_kg`) and blended into the feed of step `into_step`
+/// up to `max_fraction` of each batch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecyclingConfig {
+    /// Whether recycled scrap is blended back at all; if false, recycle-route scrap leaves the
+    /// plant as scrap. Default true.
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    /// Name of the step whose feed takes the recycled powder. Default `"jet_mill"`.
+    #[serde(default = "default_into")]
+    pub into_step: String,
+    /// Largest recycled mass fraction of one batch of that step \[-\]. Default 0.25.
+    #[serde(default = "default_max_fraction")]
+    pub max_fraction: f64,
+    /// Yield of the scrap HD (sieving off coatings, fines) \[-\]. Default 0.95.
+    #[serde(default = "default_hd_yield")]
+    pub hd_yield: f64,
+    /// Electricity of the scrap HD per kg scrap \[kWh·kg⁻¹\]. Default 0.6.
+    #[serde(default = "default_hd_energy")]
+    pub hd_energy_kwh_per_kg: f64,
+}
+
+fn default_true() -> bool {
+    true
+}
+fn default_into() -> String {
+    "jet_mill".to_owned()
+}
+fn default_max_fraction() -> f64 {
+    0.25
+}
+fn default_hd_yield() -> f64 {
+    0.95
+}
+fn default_hd_energy() -> f64 {
+    0.6
+}
+
+impl Default for RecyclingConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            into_step: default_into(),
+            max_fraction: default_max_fraction(),
+            hd_yield: default_hd_yield(),
+            hd_energy_kwh_per_kg: default_hd_energy(),
+        }
+    }
+}
+
+/// Prices and fixed costs (currency: USD; the model is currency-agnostic).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EconomicsConfig {
+    /// Element symbol → price of the element as purchased metal \[$·kg⁻¹\]. Elements
+    /// without a price cost nothing.
+    #[serde(default)]
+    pub element_prices: BTreeMap<String, f64>,
+    /// Fraction of the rare-earth value of swarf credited by the hydromet toller \[-\].
+    /// Default 0.5.
+    #[serde(default = "default_credit")]
+    pub swarf_credit_fraction: f64,
+    /// Electricity price \[$·kWh⁻¹\]. Default 0.10.
+    #[serde(default = "default_elec")]
+    pub electricity_price: f64,
+    /// Utilities (dry rooms, gases, chillers, HVAC) as a multiplier on process electricity
+    /// \[-\], ≥ 1. Default 1.4.
+    #[serde(default = "default_utilities")]
+    pub utilities_factor: f64,
+    /// Staff \[FTE\]. Default 0.
+    #[serde(default)]
+    pub staff_fte: f64,
+    /// Cost per FTE and year \[$·a⁻¹\]. Default 80 000.
+    #[serde(default = "default_fte_cost")]
+    pub cost_per_fte: f64,
+    /// Consumables (wire, wheels, gases, crucibles, plating) per kg finished magnet
+    /// \[$·kg⁻¹\]. Default 0.
+    #[serde(default)]
+    pub consumables_per_kg: f64,
+    /// Capital expenditure \[$\]. Default 0.
+    #[serde(default)]
+    pub capex: f64,
+    /// Maintenance per year as a fraction of capex \[a⁻¹\]. Default 0.035.
+    #[serde(default = "default_maint")]
+    pub maintenance_fraction: f64,
+    /// Straight-line depreciation period \[a\], > 0. Default 15.
+    #[serde(default = "default_dep")]
+    pub depreciation_years: f64,
+}
+
+fn default_credit() -> f64 {
+    0.5
+}
+fn default_elec() -> f64 {
+    0.10
+}
+fn default_utilities() -> f64 {
+    1.4
+}
+fn default_fte_cost() -> f64 {
+    80_000.0
+}
+fn default_maint() -> f64 {
+    0.035
+}
+fn default_dep() -> f64 {
+    15.0
+}
+
+impl Default for EconomicsConfig {
+    fn default() -> Self {
+        Self {
+            element_prices: BTreeMap::new(),
+            swarf_credit_fraction: default_credit(),
+            electricity_price: default_elec(),
+            utilities_factor: default_utilities(),
+            staff_fte: 0.0,
+            cost_per_fte: default_fte_cost(),
+            consumables_per_kg: 0.0,
+            capex: 0.0,
+            maintenance_fraction: default_maint(),
+            depreciation_years: default_dep(),
+        }
+    }
+}
+
+/// Emission factors (kg CO₂-equivalent).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmissionsConfig {
+    /// Grid electricity \[kg CO₂e·kWh⁻¹\]. Default 0.4.
+    #[serde(default = "default_grid")]
+    pub grid_kg_per_kwh: f64,
+    /// Element symbol → cradle-to-gate footprint of the purchased element \[kg CO₂e·kg⁻¹\].
+    #[serde(default)]
+    pub element_factors: BTreeMap<String, f64>,
+}
+
+fn default_grid() -> f64 {
+    0.4
+}
+
+impl Default for EmissionsConfig {
+    fn default() -> Self {
+        Self {
+            grid_kg_per_kwh: default_grid(),
+            element_factors: BTreeMap::new(),
+        }
+    }
+}
+
+/// Product quality model and QC plan: the nominal Br and Hcj of each finished lot come from
+/// repm-sinter's magnet model for the lot's own composition (GBD Tb counted as bulk Tb, a
+/// conservative approximation), scaled by a normal lot-to-lot factor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QualityConfig {
+    /// Target grade checked at final QC (e.g. `"N45SH"`); a lot that does not meet it is
+    /// downgraded to the grade it meets. Default `"N42SH"`.
+    #[serde(default = "default_grade")]
+    pub target_grade: String,
+    /// Lot-to-lot coefficient of variation of Br \[-\]. Default 0.01.
+    #[serde(default = "default_br_cv")]
+    pub br_cv: f64,
+    /// Lot-to-lot coefficient of variation of Hcj \[-\]. Default 0.025 (§11.3: 2–3 %).
+    #[serde(default = "default_hcj_cv")]
+    pub hcj_cv: f64,
+    /// Sintered relative density \[-\]. Default 0.99.
+    #[serde(default = "default_rel_density")]
+    pub relative_density: f64,
+    /// Mean grain size \[m\] (e.g. `"5 um"`). Default 5 µm.
+    #[serde(
+        default = "default_grain",
+        deserialize_with = "crate::config::de_length"
+    )]
+    pub grain_size: f64,
+    /// Degree of alignment ⟨cos θ⟩ \[-\]. Default 0.96.
+    #[serde(default = "default_alignment")]
+    pub alignment: f64,
+}
+
+pub(crate) fn de_length<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    de_si::<D, repm_material::units::Length>(d)
+}
+
+fn default_grade() -> String {
+    "N42SH".to_owned()
+}
+fn default_br_cv() -> f64 {
+    0.01
+}
+fn default_hcj_cv() -> f64 {
+    0.025
+}
+fn default_rel_density() -> f64 {
+    0.99
+}
+fn default_grain() -> f64 {
+    5e-6
+}
+fn default_alignment() -> f64 {
+    0.96
+}
+
+impl Default for QualityConfig {
+    fn default() -> Self {
+        Self {
+            target_grade: default_grade(),
+            br_cv: default_br_cv(),
+            hcj_cv: default_hcj_cv(),
+            relative_density: default_rel_density(),
+            grain_size: default_grain(),
+            alignment: default_alignment(),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// validation
+
+fn bad(field: impl Into<String>, value: impl ToString, reason: &str) -> PlantError {
+    PlantError::Invalid {
+        field: field.into(),
+        value: value.to_string(),
+        reason: reason.to_owned(),
+    }
+}
+
+fn check_fraction(field: String, v: f64, lo_open: bool) -> Result<(), PlantError> {
+    let ok = v.is_finite() && v <= 1.0 && if lo_open { v > 0.0 } else { v >= 0.0 };
+    if ok {
+        Ok(())
+    } else {
+        Err(bad(
+            field,
+            v,
+            if lo_open {
+                "must be in (0, 1]"
+            } else {
+                "must be in [0, 1]"
+            },
+        ))
+    }
+}
+
+fn check_nonneg(field: String, v: f64) -> Result<(), PlantError> {
+    if v.is_finite() && v >= 0.0 {
+        Ok(())
+    } else {
+        Err(bad(field, v, "must be finite and >= 0"))
+    }
+}
+
+fn check_positive(field: String, v: f64) -> Result<(), PlantError> {
+    if v.is_finite() && v > 0.0 {
+        Ok(())
+    } else {
+        Err(bad(field, v, "must be finite and > 0"))
+    }
+}
+
+pub(crate) fn element(field: &str, sym: &str) -> Result<Element, PlantError> {
+    Element::from_symbol(sym).ok_or_else(|| bad(field, sym, "unknown element symbol"))
+}
+
+impl CalendarSpec {
+    /// The repm-des calendar configuration (hours).
+    #[must_use]
+    pub fn to_calendar_config(&self) -> CalendarConfig {
+        let (s, e) = (self.start / 3600.0, self.end / 3600.0);
+        let mut c = if self.days.len() == 7 && s <= 0.0 && e >= 24.0 {
+            CalendarConfig::default()
+        } else {
+            CalendarConfig::weekly(&self.days, s, e)
+        };
+        c.shutdowns = self
+            .shutdowns
+            .iter()
+            .map(|w| Window {
+                start: w.start / 3600.0,
+                end: (w.start + w.duration) / 3600.0,
+            })
+            .collect();
+        c
+    }
+}
+
+impl StepConfig {
+    /// Mean cycle time of one batch \[s\] (the ideal cycle time of the OEE performance term).
+    #[must_use]
+    pub fn mean_cycle_time(&self) -> f64 {
+        match (&self.cycle_time, self.rate) {
+            (Some(d), _) => d.to_distribution().mean(),
+            (None, Some(r)) => self.batch_size / r,
+            (None, None) => f64::NAN,
+        }
+    }
+
+    /// The cycle-time distribution \[s\].
+    #[must_use]
+    pub fn cycle_distribution(&self) -> Distribution {
+        match (&self.cycle_time, self.rate) {
+            (Some(d), _) => d.to_distribution(),
+            (None, Some(r)) if self.rate_cv > 0.0 => Distribution::LogNormal {
+                mean: self.batch_size / r,
+                cv: self.rate_cv,
+            },
+            (None, Some(r)) => Distribution::Constant {
+                value: self.batch_size / r,
+            },
+            (None, None) => Distribution::Constant { value: 0.0 },
+        }
+    }
+}
+
+impl PlantConfig {
+    /// Parse a plant from TOML text. `file` names the source in errors.
+    ///
+    /// # Errors
+    /// [`PlantError::Parse`] with file, line, column and the TOML/serde message (which names
+    /// the field); [`PlantError::Invalid`] from [`validate`](Self::validate), with the line of
+    /// the field where it can be found.
+    pub fn from_toml_str(text: &str, file: &str) -> Result<Self, PlantError> {
+        let cfg: PlantConfig = toml::from_str(text).map_err(|e| {
+            let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((0, 0));
+            let src = text
+                .lines()
+                .nth(line.saturating_sub(1))
+                .unwrap_or("")
+                .trim();
+            let message = if src.is_empty() {
+                e.message().trim().to_owned()
+            } else {
+                format!("{} (in `{src}`)", e.message().trim())
+            };
+            PlantError::Parse {
+                file: file.to_owned(),
+                line,
+                column,
+                message,
+            }
+        })?;
+        cfg.validate().map_err(|e| match e {
+            PlantError::Invalid {
+                field,
+                value,
+                reason,
+            } => {
+                let line = locate_field(text, &field).unwrap_or(0);
+                PlantError::InvalidAt {
+                    file: file.to_owned(),
+                    line,
+                    field,
+                    value,
+                    reason,
+                }
+            }
+            other => other,
+        })?;
+        Ok(cfg)
+    }
+
+    /// Read and parse a plant file.
+    ///
+    /// # Errors
+    /// [`PlantError::Io`] if the file cannot be read; otherwise as
+    /// [`from_toml_str`](Self::from_toml_str).
+    pub fn from_file(path: &std::path::Path) -> Result<Self, PlantError> {
+        let text = std::fs::read_to_string(path).map_err(|e| PlantError::Io {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        Self::from_toml_str(&text, &path.display().to_string())
+    }
+
+    /// The built-in reference plant (`examples/plants/ndfeb-2000tpa.toml`, process-data §11).
+    ///
+    /// # Errors
+    /// Only if the embedded file is broken (a test guards it).
+    pub fn reference() -> Result<Self, PlantError> {
+        Self::from_toml_str(REFERENCE_PLANT_TOML, "<built-in ndfeb-2000tpa.toml>")
+    }
+
+    /// Index of the step named `name`.
+    #[must_use]
+    pub fn step_index(&self, name: &str) -> Option<usize> {
+        self.steps.iter().position(|s| s.name == name)
+    }
+
+    /// Checks every value; errors name the dotted field path (`steps[3].units`).
+    ///
+    /// # Errors
+    /// [`PlantError::Invalid`] naming the field, the value and the rule broken.
+    pub fn validate(&self) -> Result<(), PlantError> {
+        if self.schema_version != SCHEMA_VERSION {
+            return Err(bad(
+                "schema_version",
+                self.schema_version,
+                "unsupported schema version (this build reads 1)",
+            ));
+        }
+        check_positive("horizon".into(), self.horizon)?;
+        if self.horizon > 4.0e9 {
+            return Err(bad(
+                "horizon",
+                self.horizon,
+                "too long (at most ~150 years)",
+            ));
+        }
+        if self.replications == 0 {
+            return Err(bad("replications", 0, "must be >= 1"));
+        }
+        if !(self.confidence > 0.0 && self.confidence < 1.0) {
+            return Err(bad("confidence", self.confidence, "must be in (0, 1)"));
+        }
+        // alloy
+        let bal = element("alloy.balance", &self.alloy.balance)?;
+        let mut sum = 0.0;
+        for (sym, w) in &self.alloy.composition {
+            let f = format!("alloy.composition.{sym}");
+            let e = element(&f, sym)?;
+            if e == bal {
+                return Err(bad(f, w, "the balance element must not be listed"));
+            }
+            check_nonneg(f.clone(), *w)?;
+            sum += w;
+        }
+        if sum >= 100.0 {
+            return Err(bad(
+                "alloy.composition",
+                sum,
+                "listed elements must sum to less than 100 wt %",
+            ));
+        }
+        // calendars
+        for (name, c) in &self.calendars {
+            let f = format!("calendars.{name}");
+            if name == "always" {
+                return Err(bad(f, name, "`always` is built in and cannot be redefined"));
+            }
+            for (i, d) in c.days.iter().enumerate() {
+                if *d > 6 {
+                    return Err(bad(
+                        format!("{f}.days[{i}]"),
+                        d,
+                        "must be 0 (Mon) … 6 (Sun)",
+                    ));
+                }
+            }
+            if c.end <= c.start {
+                return Err(bad(format!("{f}.end"), c.end, "must be after start"));
+            }
+            for (i, s) in c.shutdowns.iter().enumerate() {
+                check_positive(format!("{f}.shutdowns[{i}].duration"), s.duration)?;
+            }
+            repm_des::calendar::Calendar::new(&c.to_calendar_config())
+                .map_err(|e| bad(f, "", &e.to_string()))?;
+        }
+        // steps
+        if self.steps.is_empty() {
+            return Err(bad("steps", 0, "a plant needs at least one step"));
+        }
+        for (i, s) in self.steps.iter().enumerate() {
+            let f = |k: &str| format!("steps[{i}].{k}");
+            if s.name.trim().is_empty() {
+                return Err(bad(f("name"), "", "must not be empty"));
+            }
+            if self.steps[..i].iter().any(|o| o.name == s.name) {
+                return Err(bad(f("name"), &s.name, "duplicate step name"));
+            }
+            if s.units == 0 {
+                return Err(bad(f("units"), s.units, "must be >= 1"));
+            }
+            if s.units > 10_000 {
+                return Err(bad(f("units"), s.units, "must be <= 10000"));
+            }
+            check_positive(f("batch_size"), s.batch_size)?;
+            match (&s.cycle_time, s.rate) {
+                (Some(_), Some(_)) | (None, None) => {
+                    return Err(bad(
+                        f("cycle_time"),
+                        "",
+                        "give exactly one of `cycle_time` and `rate`",
+                    ));
+                }
+                (Some(d), None) => {
+                    d.to_distribution()
+                        .validate(&f("cycle_time"))
+                        .map_err(|e| bad(f("cycle_time"), "", &e.to_string()))?;
+                    check_positive(f("cycle_time"), d.to_distribution().mean())?;
+                }
+                (None, Some(r)) => {
+                    check_positive(f("rate"), r)?;
+                    check_nonneg(f("rate_cv"), s.rate_cv)?;
+                }
+            }
+            check_fraction(f("yield"), s.yield_mean, true)?;
+            check_nonneg(f("yield_sd"), s.yield_sd)?;
+            check_fraction(
+                f("batch_scrap_probability"),
+                s.batch_scrap_probability,
+                false,
+            )?;
+            if let Some(fl) = &s.failure {
+                check_positive(f("failure.mtbf"), fl.mtbf)?;
+                check_positive(f("failure.mttr"), fl.mttr)?;
+                check_nonneg(f("failure.mttr_cv"), fl.mttr_cv)?;
+                fl.to_failure_config()
+                    .validate(&f("failure"))
+                    .map_err(|e| bad(f("failure"), "", &e.to_string()))?;
+            }
+            if s.calendar != "always" && !self.calendars.contains_key(&s.calendar) {
+                return Err(bad(f("calendar"), &s.calendar, "no calendar of that name"));
+            }
+            check_positive(f("buffer_capacity"), s.buffer_capacity)?;
+            if s.buffer_capacity < s.batch_size {
+                return Err(bad(
+                    f("buffer_capacity"),
+                    s.buffer_capacity,
+                    "must hold at least one batch of this step",
+                ));
+            }
+            if i > 0 && s.buffer_capacity < self.steps[i - 1].batch_size {
+                return Err(bad(
+                    f("buffer_capacity"),
+                    s.buffer_capacity,
+                    "must hold at least one batch of the step before",
+                ));
+            }
+            check_nonneg(f("energy_kwh_per_kg"), s.energy_kwh_per_kg)?;
+            if let Some(a) = &s.addition {
+                element(&f("addition.element"), &a.element)?;
+                check_nonneg(f("addition.applied_g_per_kg"), a.applied_g_per_kg)?;
+                check_fraction(f("addition.utilisation"), a.utilisation, false)?;
+            }
+        }
+        // recycling
+        let r = &self.recycling;
+        if r.enabled && self.step_index(&r.into_step).is_none() {
+            return Err(bad(
+                "recycling.into_step",
+                &r.into_step,
+                "no step of that name",
+            ));
+        }
+        check_fraction("recycling.max_fraction".into(), r.max_fraction, false)?;
+        if r.max_fraction >= 1.0 {
+            return Err(bad("recycling.max_fraction", r.max_fraction, "must be < 1"));
+        }
+        check_fraction("recycling.hd_yield".into(), r.hd_yield, true)?;
+        check_nonneg(
+            "recycling.hd_energy_kwh_per_kg".into(),
+            r.hd_energy_kwh_per_kg,
+        )?;
+        // economics
+        let ec = &self.economics;
+        for (sym, p) in &ec.element_prices {
+            let fld = format!("economics.element_prices.{sym}");
+            element(&fld, sym)?;
+            check_nonneg(fld, *p)?;
+        }
+        check_fraction(
+            "economics.swarf_credit_fraction".into(),
+            ec.swarf_credit_fraction,
+            false,
+        )?;
+        check_nonneg("economics.electricity_price".into(), ec.electricity_price)?;
+        if !(ec.utilities_factor.is_finite() && ec.utilities_factor >= 1.0) {
+            return Err(bad(
+                "economics.utilities_factor",
+                ec.utilities_factor,
+                "must be >= 1",
+            ));
+        }
+        check_nonneg("economics.staff_fte".into(), ec.staff_fte)?;
+        check_nonneg("economics.cost_per_fte".into(), ec.cost_per_fte)?;
+        check_nonneg("economics.consumables_per_kg".into(), ec.consumables_per_kg)?;
+        check_nonneg("economics.capex".into(), ec.capex)?;
+        check_nonneg(
+            "economics.maintenance_fraction".into(),
+            ec.maintenance_fraction,
+        )?;
+        check_positive("economics.depreciation_years".into(), ec.depreciation_years)?;
+        // emissions
+        check_nonneg(
+            "emissions.grid_kg_per_kwh".into(),
+            self.emissions.grid_kg_per_kwh,
+        )?;
+        for (sym, v) in &self.emissions.element_factors {
+            let fld = format!("emissions.element_factors.{sym}");
+            element(&fld, sym)?;
+            check_nonneg(fld, *v)?;
+        }
+        // quality
+        let q = &self.quality;
+        q.target_grade
+            .parse::<repm_sinter::grade::Grade>()
+            .map_err(|e| bad("quality.target_grade", &q.target_grade, &e.to_string()))?;
+        check_nonneg("quality.br_cv".into(), q.br_cv)?;
+        check_nonneg("quality.hcj_cv".into(), q.hcj_cv)?;
+        if !(q.relative_density >= 0.5 && q.relative_density <= 1.0) {
+            return Err(bad(
+                "quality.relative_density",
+                q.relative_density,
+                "must be in [0.5, 1]",
+            ));
+        }
+        if !(q.grain_size >= 1e-8 && q.grain_size <= 1e-3) {
+            return Err(bad(
+                "quality.grain_size",
+                q.grain_size,
+                "must be in [10 nm, 1 mm]",
+            ));
+        }
+        check_fraction("quality.alignment".into(), q.alignment, true)?;
+        Ok(())
+    }
+}
+
+/// Parses a time span with a unit (`"30 d"`, `"8000 h"`) or a plain number of seconds, for
+/// command-line overrides of `horizon`; `what` names the option in errors.
+///
+/// # Errors
+/// [`PlantError::Invalid`] naming `what` for a bad unit, a negative or non-finite value.
+pub fn parse_time_span(what: &str, s: &str) -> Result<f64, PlantError> {
+    let v = match s.trim().parse::<f64>() {
+        Ok(x) => x,
+        Err(_) => s
+            .parse::<TimeSpan>()
+            .map_err(|e| bad(what, s, &e.to_string()))?
+            .si(),
+    };
+    if v.is_finite() && v > 0.0 {
+        Ok(v)
+    } else {
+        Err(bad(what, s, "must be a positive time span"))
+    }
+}
+
+/// The reference plant file, embedded.
+pub const REFERENCE_PLANT_TOML: &str = include_str!("../../../examples/plants/ndfeb-2000tpa.toml");
+
+/// 1-based (line, column) of byte offset `pos` in `text`.
+#[must_use]
+pub fn line_col(text: &str, pos: usize) -> (usize, usize) {
+    let pos = pos.min(text.len());
+    let before = &text[..pos];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rfind('\n').map_or(pos, |n| pos - n - 1) + 1;
+    (line, col)
+}
+
+/// Best-effort 1-based line of a dotted field path (`steps[3].failure.mtbf`) in a TOML
+/// plant file written in the usual style (tables and arrays of tables as headers, keys one
+/// per line). `None` when it cannot be found.
+#[must_use]
+pub fn locate_field(text: &str, field: &str) -> Option<usize> {
+    // Split "steps[3].failure.mtbf" into segments with optional indices.
+    let mut table_path: Vec<(String, Option<usize>)> = Vec::new();
+    for seg in field.split('.') {
+        if let Some((name, rest)) = seg.split_once('[') {
+            let idx = rest.trim_end_matches(']').parse().ok();
+            table_path.push((name.to_owned(), idx));
+        } else {
+            table_path.push((seg.to_owned(), None));
+        }
+    }
+    let lines: Vec<&str> = text.lines().collect();
+    // Find the header of the innermost table we can, then the key after it.
+    let mut start = 0usize;
+    let mut prefix = String::new();
+    let mut key_line = None;
+    for (depth, (name, idx)) in table_path.iter().enumerate() {
+        let header_name = if prefix.is_empty() {
+            name.clone()
+        } else {
+            format!("{prefix}.{name}")
+        };
+        let last = depth + 1 == table_path.len();
+        // key `name` inside the current table
+        let end = lines[start..]
+            .iter()
+            .skip(usize::from(start > 0))
+            .position(|l| l.trim_start().starts_with('['))
+            .map_or(lines.len(), |p| start + p + usize::from(start > 0));
+        if let Some(p) = lines[start..end].iter().position(|l| {
+            let t = l.trim_start();
+            t.strip_prefix(name.as_str())
+                .is_some_and(|r| r.trim_start().starts_with('=') || r.starts_with('.'))
+        }) {
+            key_line = Some(start + p + 1);
+            if last || idx.is_none() {
+                // inline value or dotted key: the best we can do
+                if last {
+                    return key_line;
+                }
+            }
+        }
+        let want = match idx {
+            Some(k) => (format!("[[{header_name}]]"), *k),
+            None => (format!("[{header_name}]"), 0),
+        };
+        let found = lines
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.trim() == want.0)
+            .nth(want.1)
+            .map(|(n, _)| n);
+        match found {
+            Some(n) => {
+                start = n;
+                key_line = Some(n + 1);
+                prefix = header_name;
+            }
+            None => return key_line,
+        }
+    }
+    key_line
+}

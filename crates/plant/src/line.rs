@@ -1,0 +1,687 @@
+//! The line model: the steps of a plant on the repm-des clock.
+//!
+//! One repm-des [`Model`] holds every step of the line. Each step has an input buffer of lots
+//! (finite capacity in kg) and `units` parallel [`Machine`]s (calendar, breakdowns, utilisation
+//! and availability statistics from repm-des). A unit takes exactly one batch (`batch_size` kg,
+//! splitting the last buffered lot when needed and mixing the pieces into one batch lot), works
+//! it for a random cycle time, then splits it into a good lot and a scrap lot by a random yield.
+//! A good lot that does not fit into the next buffer stays on the unit, which is then blocked
+//! (blocking after service). The first step is never starved (raw materials are assumed
+//! available); the last step delivers to the product sink, where each lot gets Br and Hcj and a
+//! QC outcome. Scrap goes by its route: `recycle` through the HD short loop into a pool that
+//! the recycling target step blends into its batches, `swarf` out of the plant, `loss` out.
+//!
+//! All steps live in one model because blocking needs synchronous access to both sides of a
+//! buffer; lots still cross between steps only as [`repm_material::Lot`]s.
+
+use std::collections::VecDeque;
+
+use rand::Rng;
+use repm_des::calendar::Calendar;
+use repm_des::failure::{Distribution, Machine, MachineOutcome, WakeUp};
+use repm_des::rng::stream;
+use repm_des::stats::{Tally, TimeWeighted};
+use repm_des::{ChaCha8Rng, Context, Event, Model, Priority, SimTime};
+use repm_material::{Element, ElementVector, Form, Formula, Lot, LotIdSource};
+
+use crate::config::{OutputForm, PlantConfig, ScrapRoute, element};
+use crate::error::PlantError;
+
+/// A batch on a unit.
+#[derive(Debug, Clone)]
+pub(crate) struct Batch {
+    pub(crate) lot: Lot,
+    pub(crate) mass: f64,
+}
+
+#[derive(Debug)]
+pub(crate) struct Unit {
+    pub(crate) machine: Machine<Batch>,
+    wake: WakeUp,
+    pub(crate) blocked: Option<(Lot, f64)>,
+}
+
+/// Per-step counters and statistics.
+#[derive(Debug)]
+pub(crate) struct Step {
+    pub(crate) units: Vec<Unit>,
+    pub(crate) buffer: VecDeque<(Lot, f64)>,
+    pub(crate) buffer_kg: f64,
+    pub(crate) capacity: f64,
+    pub(crate) batch: f64,
+    cycle: Distribution,
+    yield_mean: f64,
+    yield_sd: f64,
+    p_scrap: f64,
+    route: ScrapRoute,
+    form: OutputForm,
+    addition: Option<(Element, f64, f64)>,
+    rng: ChaCha8Rng,
+    /// Mass started (in) \[kg\].
+    pub(crate) in_kg: f64,
+    /// Good mass out \[kg\].
+    pub(crate) good_kg: f64,
+    /// Mass of the completed (or failure-scrapped) batches \[kg\].
+    pub(crate) done_kg: f64,
+    /// Batches completed.
+    pub(crate) batches: u64,
+    /// Whole batches scrapped.
+    pub(crate) batch_scraps: u64,
+    /// WIP: buffer + on units + blocked \[kg\], time-weighted.
+    pub(crate) wip: TimeWeighted,
+    /// Recycled mass blended in \[kg\].
+    pub(crate) recycled_in_kg: f64,
+}
+
+/// Accumulated plant flows (element masses \[kg\]).
+#[derive(Debug, Clone)]
+pub(crate) struct Flows {
+    pub(crate) feed: ElementVector,
+    pub(crate) additions: ElementVector,
+    pub(crate) products: ElementVector,
+    pub(crate) swarf: ElementVector,
+    pub(crate) losses: ElementVector,
+    pub(crate) product_kg: f64,
+    pub(crate) product_lots: u64,
+    pub(crate) recycled_scrap_kg: f64,
+    pub(crate) recycled_product_kg: f64,
+}
+
+/// Quality model: nominal Br \[T\] and Hcj \[A·m⁻¹\] per unit of heavy-RE, evaluated once.
+#[derive(Debug, Clone)]
+pub(crate) struct QualityModel {
+    pub(crate) micro: repm_sinter::magnet::Microstructure,
+    pub(crate) model: repm_sinter::magnet::CoercivityModel,
+    pub(crate) target: repm_sinter::grade::Grade,
+    pub(crate) br_cv: f64,
+    pub(crate) hcj_cv: f64,
+}
+
+/// Quality results.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct QualityStats {
+    pub(crate) br: Tally,
+    pub(crate) hcj: Tally,
+    pub(crate) pass: u64,
+    pub(crate) downgrade: u64,
+    pub(crate) reject: u64,
+    pub(crate) pass_kg: f64,
+}
+
+/// The whole line as one repm-des model.
+#[derive(Debug)]
+pub(crate) struct Line {
+    pub(crate) steps: Vec<Step>,
+    /// (step, unit) of each global unit index (the timer tag).
+    index: Vec<(usize, usize)>,
+    pub(crate) pool: VecDeque<(Lot, f64)>,
+    pub(crate) pool_kg: f64,
+    recycle_into: Option<usize>,
+    max_recycled: f64,
+    hd_yield: f64,
+    alloy: ElementVector,
+    ids: LotIdSource,
+    pub(crate) flows: Flows,
+    quality: QualityModel,
+    pub(crate) qstats: QualityStats,
+    qrng: ChaCha8Rng,
+    props_cache: Vec<(ElementVector, f64, f64)>,
+}
+
+fn normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
+    // Box–Muller (one value); u1 in (0, 1].
+    let u1: f64 = 1.0 - rng.random::<f64>();
+    let u2: f64 = rng.random::<f64>();
+    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+}
+
+fn form_of(f: OutputForm, q: &QualityModel) -> Form {
+    match f {
+        OutputForm::Alloy => Form::Alloy,
+        OutputForm::GreenCompact => Form::GreenCompact {
+            density: 4300.0,
+            alignment: q.micro.alignment,
+        },
+        OutputForm::SinteredMagnet => Form::SinteredMagnet {
+            density: 7550.0 * q.micro.relative_density / 0.99 * 0.99,
+            grain_size: q.micro.grain_size,
+            remanence: None,
+            coercivity: None,
+        },
+    }
+}
+
+impl Line {
+    /// Builds the line for replication `rep` of `cfg` (validated).
+    pub(crate) fn new(cfg: &PlantConfig, rep: u64) -> Result<Self, PlantError> {
+        let seed = cfg.seed;
+        let mut alloy = ElementVector::zeros();
+        let mut listed = 0.0;
+        for (sym, w) in &cfg.alloy.composition {
+            alloy[element("alloy.composition", sym)?] += w / 100.0;
+            listed += w / 100.0;
+        }
+        alloy[element("alloy.balance", &cfg.alloy.balance)?] += 1.0 - listed;
+        let q = &cfg.quality;
+        let quality = QualityModel {
+            micro: repm_sinter::magnet::Microstructure {
+                relative_density: q.relative_density,
+                grain_size: q.grain_size,
+                alignment: q.alignment,
+                anneal_factor: 1.0,
+            },
+            model: repm_sinter::magnet::CoercivityModel::default(),
+            target: q
+                .target_grade
+                .parse()
+                .map_err(|e: repm_sinter::SinterError| PlantError::Invalid {
+                    field: "quality.target_grade".into(),
+                    value: q.target_grade.clone(),
+                    reason: e.to_string(),
+                })?,
+            br_cv: q.br_cv,
+            hcj_cv: q.hcj_cv,
+        };
+        let mut steps = Vec::with_capacity(cfg.steps.len());
+        let mut index = Vec::new();
+        for (i, s) in cfg.steps.iter().enumerate() {
+            let cal = match cfg.calendars.get(&s.calendar) {
+                Some(c) => Calendar::new(&c.to_calendar_config())?,
+                None => Calendar::always(),
+            };
+            let mut units = Vec::with_capacity(s.units as usize);
+            for u in 0..s.units {
+                let name = format!("{}#{u}", s.name);
+                let rng = stream(seed, rep, &format!("{name}.failures"));
+                let machine = Machine::new(
+                    name,
+                    SimTime::ZERO,
+                    cal.clone(),
+                    s.failure.map(|f| f.to_failure_config()),
+                    rng,
+                )?;
+                units.push(Unit {
+                    machine,
+                    wake: WakeUp::default(),
+                    blocked: None,
+                });
+                index.push((i, u as usize));
+            }
+            let addition = match &s.addition {
+                Some(a) => Some((
+                    element("addition.element", &a.element)?,
+                    a.applied_g_per_kg / 1000.0,
+                    a.utilisation,
+                )),
+                None => None,
+            };
+            steps.push(Step {
+                units,
+                buffer: VecDeque::new(),
+                buffer_kg: 0.0,
+                capacity: s.buffer_capacity,
+                batch: s.batch_size,
+                cycle: s.cycle_distribution(),
+                yield_mean: s.yield_mean,
+                yield_sd: s.yield_sd,
+                p_scrap: s.batch_scrap_probability,
+                route: s.scrap,
+                form: s.output_form,
+                addition,
+                rng: stream(seed, rep, &format!("{}.process", s.name)),
+                in_kg: 0.0,
+                good_kg: 0.0,
+                done_kg: 0.0,
+                batches: 0,
+                batch_scraps: 0,
+                wip: TimeWeighted::new(SimTime::ZERO, 0.0)?,
+                recycled_in_kg: 0.0,
+            });
+        }
+        let recycle_into = if cfg.recycling.enabled {
+            cfg.step_index(&cfg.recycling.into_step)
+        } else {
+            None
+        };
+        Ok(Self {
+            steps,
+            index,
+            pool: VecDeque::new(),
+            pool_kg: 0.0,
+            recycle_into,
+            max_recycled: cfg.recycling.max_fraction,
+            hd_yield: cfg.recycling.hd_yield,
+            alloy,
+            ids: LotIdSource::starting_at(1),
+            flows: Flows {
+                feed: ElementVector::zeros(),
+                additions: ElementVector::zeros(),
+                products: ElementVector::zeros(),
+                swarf: ElementVector::zeros(),
+                losses: ElementVector::zeros(),
+                product_kg: 0.0,
+                product_lots: 0,
+                recycled_scrap_kg: 0.0,
+                recycled_product_kg: 0.0,
+            },
+            quality,
+            qstats: QualityStats::default(),
+            qrng: stream(seed, rep, "quality"),
+            props_cache: Vec::new(),
+        })
+    }
+
+    fn wip_add(&mut self, i: usize, now: SimTime, dkg: f64) -> Result<(), PlantError> {
+        self.steps[i].wip.add(now, dkg)?;
+        Ok(())
+    }
+
+    /// Takes `mass` kg from the front of a lot queue, splitting the last lot; returns pieces.
+    fn take(
+        queue: &mut VecDeque<(Lot, f64)>,
+        queued_kg: &mut f64,
+        mass: f64,
+    ) -> Result<Vec<Lot>, PlantError> {
+        let mut out = Vec::new();
+        let mut need = mass;
+        while need > 0.0 {
+            let Some((lot, m)) = queue.pop_front() else {
+                break;
+            };
+            if m <= need * (1.0 + 1e-12) {
+                need -= m;
+                *queued_kg -= m;
+                out.push(lot);
+            } else {
+                let f = need / m;
+                let (a, b) = lot.split(f)?;
+                let mb = b.mass();
+                *queued_kg -= m - mb;
+                queue.push_front((b, mb));
+                out.push(a);
+                need = 0.0;
+            }
+        }
+        if queue.is_empty() {
+            *queued_kg = 0.0;
+        }
+        Ok(out)
+    }
+
+    /// Tries to start a batch on unit (i, u); returns whether it did.
+    fn try_start(&mut self, i: usize, u: usize, now: SimTime) -> Result<bool, PlantError> {
+        let batch = self.steps[i].batch;
+        let lot = if i == 0 {
+            let masses = self.alloy * batch;
+            self.flows.feed += masses;
+            Lot::from_element_masses(self.ids.next(), Form::Alloy, &masses)?
+        } else {
+            let s = &self.steps[i];
+            let rec = if self.recycle_into == Some(i) {
+                self.pool_kg.min(self.max_recycled * batch)
+            } else {
+                0.0
+            };
+            if s.buffer_kg + rec < batch * (1.0 - 1e-12) {
+                return Ok(false);
+            }
+            let fresh = batch - rec;
+            let mut pieces = {
+                let s = &mut self.steps[i];
+                Self::take(&mut s.buffer, &mut s.buffer_kg, fresh)?
+            };
+            if rec > 0.0 {
+                let r = Self::take(&mut self.pool, &mut self.pool_kg, rec)?;
+                self.steps[i].recycled_in_kg += rec;
+                self.wip_add(i, now, rec)?;
+                pieces.extend(r);
+            }
+            let form = pieces.first().map_or(Form::Alloy, |l| l.form.clone());
+            let id = self.ids.next();
+            match (pieces.len(), pieces.pop()) {
+                (1, Some(mut l)) => {
+                    l.parents = vec![l.id];
+                    l.id = id;
+                    l
+                }
+                (_, Some(last)) => {
+                    pieces.push(last);
+                    Lot::mix_as(pieces.iter(), id, form)?
+                }
+                (_, None) => return Ok(false),
+            }
+        };
+        let mass = lot.mass();
+        let st = &mut self.steps[i];
+        st.in_kg += mass;
+        let work = st.cycle.sample(&mut st.rng);
+        let unit = &mut st.units[u];
+        if let Some(MachineOutcome::Finished { .. } | MachineOutcome::Scrapped { .. }) =
+            unit.machine.start(now, Batch { lot, mass }, work)?
+        {
+            return Err(PlantError::Model {
+                model: unit.machine.name().to_owned(),
+                message: "an idle unit returned a job".into(),
+            });
+        }
+        if i == 0 {
+            self.wip_add(0, now, mass)?;
+        }
+        Ok(true)
+    }
+
+    fn schedule(&mut self, ctx: &mut Context<'_, ()>, g: usize) -> Result<(), PlantError> {
+        let (i, u) = self.index[g];
+        let unit = &mut self.steps[i].units[u];
+        if let Some(t) = unit.wake.schedule(unit.machine.next_event()) {
+            ctx.schedule_at(t, Priority::NORMAL, g as u64)?;
+        }
+        Ok(())
+    }
+
+    /// Handles a finished batch of step i: yield split, scrap routing, additions; returns the
+    /// good lot.
+    fn complete(
+        &mut self,
+        i: usize,
+        b: Batch,
+        now: SimTime,
+    ) -> Result<Option<(Lot, f64)>, PlantError> {
+        let st = &mut self.steps[i];
+        st.batches += 1;
+        st.done_kg += b.mass;
+        let whole = st.p_scrap > 0.0 && st.rng.random::<f64>() < st.p_scrap;
+        let y = if whole {
+            st.batch_scraps += 1;
+            0.0
+        } else if st.yield_sd > 0.0 {
+            (st.yield_mean + st.yield_sd * normal(&mut st.rng)).clamp(0.0, 1.0)
+        } else {
+            st.yield_mean
+        };
+        let route = st.route;
+        // One clone per batch: the good part is a scaled copy with a fresh id; the scrap is
+        // booked as the element-mass difference (recycled scrap becomes a pool lot, see
+        // `route_scrap`).
+        let masses_in = b.lot.element_masses();
+        let mut good = b.lot.scaled(y)?;
+        good.id = self.ids.next();
+        good.parents = vec![b.lot.id];
+        let scrap_masses = masses_in - good.element_masses();
+        if scrap_masses.sum() > 0.0 {
+            self.route_scrap(&b.lot, &scrap_masses, route)?;
+        }
+        let st = &mut self.steps[i];
+        if let Some((e, applied, util)) = st.addition {
+            let gm = good.mass();
+            let add = applied * gm;
+            if add > 0.0 {
+                self.flows.additions[e] += add;
+                self.flows.losses[e] += add * (1.0 - util);
+                let kept = add * util;
+                good.add_species(Formula::element(e), kept / e.molar_mass())?;
+            }
+        }
+        good.form = form_of(st.form, &self.quality);
+        let gm = good.mass();
+        let st = &mut self.steps[i];
+        st.good_kg += gm;
+        let dwip = gm - b.mass;
+        self.wip_add(i, now, dwip)?;
+        if gm > 0.0 {
+            Ok(Some((good, gm)))
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// Books scrap of element masses `scrap` \[kg\] cut from lot `from` by its route.
+    fn route_scrap(
+        &mut self,
+        from: &Lot,
+        scrap: &ElementVector,
+        route: ScrapRoute,
+    ) -> Result<(), PlantError> {
+        match (route, self.recycle_into) {
+            (ScrapRoute::Recycle, Some(_)) => {
+                let kg = scrap.sum();
+                let from_kg = from.mass();
+                // The HD'd scrap: a scaled copy of the source lot (same composition).
+                let k = if from_kg > 0.0 {
+                    kg / from_kg * self.hd_yield
+                } else {
+                    0.0
+                };
+                let mut ok = from.scaled(k.min(1.0))?.with_recycled_fraction(1.0)?;
+                ok.id = self.ids.next();
+                ok.parents = vec![from.id];
+                ok.form = Form::Alloy;
+                let okm = ok.element_masses();
+                self.flows.losses += *scrap - okm;
+                let m = ok.mass();
+                self.flows.recycled_scrap_kg += kg;
+                self.pool_kg += m;
+                self.pool.push_back((ok, m));
+            }
+            (ScrapRoute::Recycle | ScrapRoute::Swarf, _) => {
+                self.flows.swarf += *scrap;
+            }
+            (ScrapRoute::Loss, _) => {
+                self.flows.losses += *scrap;
+            }
+        }
+        Ok(())
+    }
+
+    /// Nominal Br \[T\] and Hcj \[A·m⁻¹\] of a magnet with mass fractions `w`.
+    fn nominal(&mut self, w: &ElementVector) -> Result<(f64, f64), PlantError> {
+        for (k, br, hcj) in &self.props_cache {
+            if k.iter()
+                .zip(w.iter())
+                .all(|((_, a), (_, b))| (a - b).abs() <= 1e-4)
+            {
+                return Ok((*br, *hcj));
+            }
+        }
+        let err = |e: repm_sinter::SinterError| PlantError::Model {
+            model: "repm-sinter magnet properties".into(),
+            message: e.to_string(),
+        };
+        let comp = repm_sinter::magnet::MagnetComposition::from_mass_fractions(*w).map_err(err)?;
+        let p = repm_sinter::magnet::evaluate(&comp, &self.quality.micro, &self.quality.model)
+            .map_err(err)?;
+        if self.props_cache.len() < 64 {
+            self.props_cache.push((*w, p.remanence, p.coercivity));
+        }
+        Ok((p.remanence, p.coercivity))
+    }
+
+    fn deliver(&mut self, mut lot: Lot, kg: f64) -> Result<(), PlantError> {
+        let masses = lot.element_masses();
+        let w = masses * (1.0 / kg);
+        let (br0, hcj0) = self.nominal(&w)?;
+        let q = &self.quality;
+        let br = br0 * (1.0 + q.br_cv * normal(&mut self.qrng));
+        let hcj = (hcj0 * (1.0 + q.hcj_cv * normal(&mut self.qrng))).max(0.0);
+        // (BH)max of an ideal square loop with recoil ≈ 1: Br²/(4 µ0), capped by Hcj.
+        let mu0 = 4e-7 * std::f64::consts::PI;
+        let bhmax = if hcj * mu0 >= br / 2.0 {
+            br * br / (4.0 * mu0)
+        } else {
+            hcj * (br - mu0 * hcj)
+        };
+        let target = q.target;
+        let meets = target
+            .is_met_by(bhmax, br, hcj)
+            .map_err(|e| PlantError::Model {
+                model: "grade".into(),
+                message: e.to_string(),
+            })?;
+        if meets {
+            self.qstats.pass += 1;
+            self.qstats.pass_kg += kg;
+        } else if repm_sinter::grade::classify(bhmax, br, hcj).is_some() {
+            self.qstats.downgrade += 1;
+        } else {
+            self.qstats.reject += 1;
+        }
+        self.qstats.br.record(br);
+        self.qstats.hcj.record(hcj);
+        if let Form::SinteredMagnet {
+            remanence,
+            coercivity,
+            ..
+        } = &mut lot.form
+        {
+            *remanence = Some(br);
+            *coercivity = Some(hcj);
+        }
+        self.flows.products += masses;
+        self.flows.product_kg += kg;
+        self.flows.product_lots += 1;
+        self.flows.recycled_product_kg += lot.recycled_fraction * kg;
+        Ok(())
+    }
+
+    /// Moves a good lot of step i onward; returns it back if the next buffer is full.
+    fn push_on(
+        &mut self,
+        i: usize,
+        lot: Lot,
+        kg: f64,
+        now: SimTime,
+    ) -> Result<Option<(Lot, f64)>, PlantError> {
+        if i + 1 == self.steps.len() {
+            self.wip_add(i, now, -kg)?;
+            self.deliver(lot, kg)?;
+            return Ok(None);
+        }
+        let next = &mut self.steps[i + 1];
+        if next.buffer_kg + kg <= next.capacity {
+            next.buffer_kg += kg;
+            next.buffer.push_back((lot, kg));
+            self.wip_add(i, now, -kg)?;
+            self.wip_add(i + 1, now, kg)?;
+            Ok(None)
+        } else {
+            Ok(Some((lot, kg)))
+        }
+    }
+
+    /// Starts, unblocks and moves whatever can move at `now`, until nothing changes.
+    fn dispatch(&mut self, ctx: &mut Context<'_, ()>) -> Result<(), PlantError> {
+        let now = ctx.now();
+        loop {
+            let mut changed = false;
+            let mut g0 = self.index.len();
+            for i in (0..self.steps.len()).rev() {
+                let n = self.steps[i].units.len();
+                g0 -= n;
+                for u in 0..n {
+                    if let Some((lot, kg)) = self.steps[i].units[u].blocked.take() {
+                        match self.push_on(i, lot, kg, now)? {
+                            Some(back) => {
+                                self.steps[i].units[u].blocked = Some(back);
+                                continue;
+                            }
+                            None => changed = true,
+                        }
+                    }
+                    if !self.steps[i].units[u].machine.is_busy() && self.try_start(i, u, now)? {
+                        changed = true;
+                        self.schedule(ctx, g0 + u)?;
+                    }
+                }
+            }
+            if !changed {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Inventory at the end: every lot still in the plant (element masses \[kg\]).
+    pub(crate) fn inventory(&mut self, now: SimTime) -> Result<ElementVector, PlantError> {
+        let mut inv = ElementVector::zeros();
+        for (l, _) in &self.pool {
+            inv += l.element_masses();
+        }
+        for st in &mut self.steps {
+            for (l, _) in &st.buffer {
+                inv += l.element_masses();
+            }
+            for u in &mut st.units {
+                if let Some((l, _)) = &u.blocked {
+                    inv += l.element_masses();
+                }
+                match u.machine.advance(now)? {
+                    Some(
+                        MachineOutcome::Finished { job, .. } | MachineOutcome::Scrapped { job, .. },
+                    ) => {
+                        inv += job.lot.element_masses();
+                    }
+                    None => {
+                        if let Some(b) = u.machine.job() {
+                            inv += b.lot.element_masses();
+                        }
+                    }
+                }
+            }
+        }
+        Ok(inv)
+    }
+
+    /// The lot id source's next id (number of lots created + 1).
+    pub(crate) fn lots_created(&mut self) -> u64 {
+        self.ids.next().0 - 1
+    }
+
+    fn on_timer(&mut self, ctx: &mut Context<'_, ()>, g: usize) -> Result<(), PlantError> {
+        let now = ctx.now();
+        let (i, u) = self.index[g];
+        self.steps[i].units[u].wake.fired(now);
+        let outcome = self.steps[i].units[u].machine.advance(now)?;
+        match outcome {
+            Some(MachineOutcome::Finished { job, .. }) => {
+                if let Some((lot, kg)) = self.complete(i, job, now)? {
+                    let back = self.push_on(i, lot, kg, now)?;
+                    self.steps[i].units[u].blocked = back;
+                }
+            }
+            Some(MachineOutcome::Scrapped { job, .. }) => {
+                let route = self.steps[i].route;
+                self.steps[i].batches += 1;
+                self.steps[i].batch_scraps += 1;
+                self.steps[i].done_kg += job.mass;
+                self.wip_add(i, now, -job.mass)?;
+                let m = job.lot.element_masses();
+                self.route_scrap(&job.lot, &m, route)?;
+            }
+            None => {}
+        }
+        self.schedule(ctx, g)?;
+        self.dispatch(ctx)
+    }
+}
+
+fn to_des(e: PlantError) -> repm_des::DesError {
+    match e {
+        PlantError::Simulation(d) => d,
+        other => repm_des::DesError::model(other.to_string()),
+    }
+}
+
+impl Model<()> for Line {
+    fn init(&mut self, ctx: &mut Context<'_, ()>) -> repm_des::Result<()> {
+        self.dispatch(ctx).map_err(to_des)
+    }
+
+    fn handle(&mut self, ctx: &mut Context<'_, ()>, event: Event<()>) -> repm_des::Result<()> {
+        if let Event::Timer { tag } = event {
+            let g = usize::try_from(tag).unwrap_or(usize::MAX);
+            if g < self.index.len() {
+                return self.on_timer(ctx, g).map_err(to_des);
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,456 @@
+//! Running a plant: one replication ([`run_replication`]) and N replications with confidence
+//! intervals ([`run_replications`]); the KPI records ([`RunResult`], [`StepKpi`]).
+//!
+//! KPI definitions are in `docs/guide.md` ("KPIs").
+
+use std::collections::BTreeMap;
+
+use repm_des::replication::{ConfidenceInterval, ReplicationRunner};
+use repm_des::{SimTime, Simulation};
+use repm_material::balance::ElementBalance;
+use repm_material::{Element, ElementVector};
+use serde::{Deserialize, Serialize};
+
+use crate::config::{PlantConfig, SECONDS_PER_YEAR, element};
+use crate::error::PlantError;
+use crate::line::Line;
+
+/// Relative tolerance of the element balance every run must close to.
+pub const BALANCE_TOLERANCE: f64 = 1e-9;
+
+/// KPIs of one step over one replication.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepKpi {
+    /// Step name.
+    pub name: String,
+    /// Parallel units.
+    pub units: u32,
+    /// Mass started \[kg\].
+    pub mass_in: f64,
+    /// Good mass out \[kg\].
+    pub mass_out: f64,
+    /// Step yield, good out / mass of the completed batches \[-\].
+    pub yield_: f64,
+    /// Batches completed (incl. scrapped ones).
+    pub batches: u64,
+    /// Whole batches scrapped.
+    pub batch_scraps: u64,
+    /// Failures of all units.
+    pub failures: u64,
+    /// Mean fraction of wall time the units worked \[-\].
+    pub utilisation: f64,
+    /// Mean fraction of wall time the units were not under repair \[-\].
+    pub availability: f64,
+    /// Fraction of wall time the calendar allows work \[-\].
+    pub scheduled_fraction: f64,
+    /// OEE availability term: up time within planned time / planned time \[-\].
+    pub oee_availability: f64,
+    /// OEE performance term: ideal cycle × batches / run time \[-\].
+    pub oee_performance: f64,
+    /// OEE quality term: good mass / processed mass \[-\].
+    pub oee_quality: f64,
+    /// OEE = availability × performance × quality (ISO 22400-2) \[-\].
+    pub oee: f64,
+    /// Mean work in process (input buffer + on units + blocked) \[kg\].
+    pub wip_mean: f64,
+    /// Mean time through the step by Little's law, WIP / throughput \[h\].
+    pub cycle_time_h: f64,
+    /// Recycled mass blended into this step's batches \[kg\].
+    pub recycled_in: f64,
+    /// Process electricity \[kWh\].
+    pub energy_kwh: f64,
+}
+
+/// Element balance of a run: inputs = products + scrap + losses + inventory.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BalanceSummary {
+    /// Feed alloy + additions \[kg\].
+    pub inputs_kg: f64,
+    /// Finished magnets \[kg\].
+    pub products_kg: f64,
+    /// Swarf and non-recycled scrap leaving the plant \[kg\].
+    pub scrap_kg: f64,
+    /// Losses (HD sieve rejects, unused GBD Tb, loss-route scrap) \[kg\].
+    pub losses_kg: f64,
+    /// Material still in the plant at the end (buffers, units, recycle pool) \[kg\].
+    pub inventory_kg: f64,
+    /// Largest relative element imbalance \[-\] (must be ≤ 1e-9).
+    pub max_relative_error: f64,
+    /// Element with the largest imbalance.
+    pub worst_element: Option<String>,
+}
+
+/// The KPIs of one replication.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunResult {
+    /// Replication index.
+    pub replication: u64,
+    /// Simulated time \[s\].
+    pub horizon_s: f64,
+    /// Finished magnets per year \[t·a⁻¹\].
+    pub throughput_t_per_y: f64,
+    /// Finished magnets / alloy fed \[-\] (recycled scrap counts once, as fed alloy).
+    pub overall_yield: f64,
+    /// Product of the step yields \[-\] (the chain yield of one pass).
+    pub chain_yield: f64,
+    /// The step with the highest OEE performance term (the one that runs nearest its limit).
+    pub bottleneck: String,
+    /// Process + utilities electricity per kg finished magnet \[kWh·kg⁻¹\].
+    pub energy_kwh_per_kg: f64,
+    /// Cradle-to-gate CO₂e per kg finished magnet \[kg·kg⁻¹\].
+    pub co2e_per_kg: f64,
+    /// Cost per kg finished magnet \[$·kg⁻¹\].
+    pub cost_per_kg: f64,
+    /// Cost breakdown per kg finished magnet \[$·kg⁻¹\].
+    pub cost_breakdown: BTreeMap<String, f64>,
+    /// Dy + Tb per kg finished magnet \[g·kg⁻¹\].
+    pub heavy_re_g_per_kg: f64,
+    /// Mass fraction of recycled material in the product \[-\].
+    pub recycled_fraction: f64,
+    /// Finished lots.
+    pub product_lots: u64,
+    /// Lots created in the run (genealogy ids).
+    pub lots_created: u64,
+    /// Mean Br of finished lots \[T\].
+    pub br_mean: f64,
+    /// Standard deviation of Br of finished lots \[T\].
+    pub br_sd: f64,
+    /// Mean Hcj of finished lots \[kA·m⁻¹\].
+    pub hcj_mean_ka_m: f64,
+    /// Standard deviation of Hcj of finished lots \[kA·m⁻¹\].
+    pub hcj_sd_ka_m: f64,
+    /// Fraction of finished lots meeting the target grade \[-\].
+    pub qc_pass_fraction: f64,
+    /// Lots downgraded to a lower grade.
+    pub qc_downgraded: u64,
+    /// Lots meeting no grade.
+    pub qc_rejected: u64,
+    /// Element balance.
+    pub balance: BalanceSummary,
+    /// Per-step KPIs in flow order.
+    pub steps: Vec<StepKpi>,
+    /// Events delivered by the kernel.
+    pub events: u64,
+}
+
+impl RunResult {
+    /// The scalar KPIs as a name → value map (the metrics of the replication summary).
+    #[must_use]
+    pub fn metrics(&self) -> BTreeMap<String, f64> {
+        let mut m = BTreeMap::new();
+        m.insert("throughput_t_per_y".into(), self.throughput_t_per_y);
+        m.insert("overall_yield".into(), self.overall_yield);
+        m.insert("energy_kwh_per_kg".into(), self.energy_kwh_per_kg);
+        m.insert("co2e_per_kg".into(), self.co2e_per_kg);
+        m.insert("cost_per_kg".into(), self.cost_per_kg);
+        m.insert("heavy_re_g_per_kg".into(), self.heavy_re_g_per_kg);
+        m.insert("recycled_fraction".into(), self.recycled_fraction);
+        m.insert("br_mean".into(), self.br_mean);
+        m.insert("hcj_mean_ka_m".into(), self.hcj_mean_ka_m);
+        m.insert("qc_pass_fraction".into(), self.qc_pass_fraction);
+        for s in &self.steps {
+            m.insert(format!("step.{}.oee", s.name), s.oee);
+            m.insert(format!("step.{}.utilisation", s.name), s.utilisation);
+            m.insert(format!("step.{}.wip_mean_kg", s.name), s.wip_mean);
+        }
+        m
+    }
+}
+
+fn price_of(
+    map: &BTreeMap<String, f64>,
+    field: &str,
+    v: &ElementVector,
+) -> Result<f64, PlantError> {
+    let mut total = 0.0;
+    for (sym, p) in map {
+        total += p * v[element(field, sym)?];
+    }
+    Ok(total)
+}
+
+/// Runs replication `rep` of a validated plant.
+///
+/// # Errors
+/// [`PlantError::Balance`] when the element balance does not close to
+/// [`BALANCE_TOLERANCE`]; simulation, material or model errors of the run.
+pub fn run_replication(cfg: &PlantConfig, rep: u64) -> Result<RunResult, PlantError> {
+    let _span = tracing::info_span!("replication", plant = %cfg.name, rep).entered();
+    let line = Line::new(cfg, rep)?;
+    let mut sim = Simulation::<()>::new(cfg.seed, rep);
+    let id = sim.add_model("line", line)?;
+    let end = SimTime::from_secs_f64(cfg.horizon)?;
+    sim.run_until(end)?;
+    let events = sim.events_delivered();
+    let line = sim.model_mut::<Line>(id)?;
+    let inventory = line.inventory(end)?;
+    let f = line.flows.clone();
+    let inputs = f.feed + f.additions;
+    let outputs = f.products + f.swarf + f.losses;
+    let report = ElementBalance::new()
+        .input(&inputs.masses_to_amounts())
+        .output(&outputs.masses_to_amounts())
+        .accumulation(&inventory.masses_to_amounts())
+        .check(BALANCE_TOLERANCE)
+        .map_err(|e| PlantError::Balance(e.to_string()))?;
+    let balance = BalanceSummary {
+        inputs_kg: inputs.sum(),
+        products_kg: f.products.sum(),
+        scrap_kg: f.swarf.sum(),
+        losses_kg: f.losses.sum(),
+        inventory_kg: inventory.sum(),
+        max_relative_error: report.max_relative_error,
+        worst_element: report.worst.map(|e| e.symbol().to_owned()),
+    };
+    let horizon = cfg.horizon;
+    let product = f.product_kg;
+    let per_kg = |x: f64| if product > 0.0 { x / product } else { f64::NAN };
+
+    let mut steps = Vec::new();
+    let mut chain = 1.0;
+    let mut process_kwh = 0.0;
+    for (sc, st) in cfg.steps.iter().zip(line.steps.iter_mut()) {
+        let n = st.units.len() as f64;
+        let mut util = 0.0;
+        let mut avail = 0.0;
+        let mut failures = 0;
+        let mut sched = 0.0;
+        for u in &st.units {
+            util += u.machine.utilisation(end).unwrap_or(0.0);
+            avail += u.machine.availability(end).unwrap_or(1.0);
+            failures += u.machine.failures();
+            sched = u
+                .machine
+                .calendar()
+                .available_between(SimTime::ZERO, end)
+                .as_secs_f64()
+                / horizon;
+        }
+        util /= n;
+        avail /= n;
+        let y = if st.done_kg > 0.0 {
+            st.good_kg / st.done_kg
+        } else {
+            0.0
+        };
+        chain *= sc.yield_mean;
+        // planned time = scheduled time; up time within it ≈ planned × availability.
+        let planned = n * sched * horizon;
+        let run_time = planned * avail;
+        let perf = if run_time > 0.0 {
+            (sc.mean_cycle_time() * st.batches as f64 / run_time).min(1.0)
+        } else {
+            0.0
+        };
+        let wip_mean = st.wip.mean(end).unwrap_or(0.0);
+        let rate = st.in_kg / horizon;
+        let energy = sc.energy_kwh_per_kg * st.in_kg;
+        process_kwh += energy;
+        steps.push(StepKpi {
+            name: sc.name.clone(),
+            units: sc.units,
+            mass_in: st.in_kg,
+            mass_out: st.good_kg,
+            yield_: y,
+            batches: st.batches,
+            batch_scraps: st.batch_scraps,
+            failures,
+            utilisation: util,
+            availability: avail,
+            scheduled_fraction: sched,
+            oee_availability: avail,
+            oee_performance: perf,
+            oee_quality: y,
+            oee: avail * perf * y,
+            wip_mean,
+            cycle_time_h: if rate > 0.0 {
+                wip_mean / rate / 3600.0
+            } else {
+                f64::NAN
+            },
+            recycled_in: st.recycled_in_kg,
+            energy_kwh: energy,
+        });
+    }
+    process_kwh += cfg.recycling.hd_energy_kwh_per_kg * f.recycled_scrap_kg;
+    let ec = &cfg.economics;
+    let total_kwh = process_kwh * ec.utilities_factor;
+    let years = horizon / SECONDS_PER_YEAR;
+    let purchased = f.feed + f.additions;
+    let materials = price_of(&ec.element_prices, "economics.element_prices", &purchased)?;
+    let re_swarf: ElementVector = f.swarf.map(|e, m| if e.is_rare_earth() { m } else { 0.0 });
+    let credit = ec.swarf_credit_fraction
+        * price_of(&ec.element_prices, "economics.element_prices", &re_swarf)?;
+    let mut cost = BTreeMap::new();
+    cost.insert("materials".to_owned(), per_kg(materials));
+    cost.insert("scrap_credit".to_owned(), -per_kg(credit));
+    cost.insert(
+        "electricity".to_owned(),
+        per_kg(total_kwh * ec.electricity_price),
+    );
+    cost.insert(
+        "labour".to_owned(),
+        per_kg(ec.staff_fte * ec.cost_per_fte * years),
+    );
+    cost.insert("consumables".to_owned(), ec.consumables_per_kg);
+    cost.insert(
+        "capital".to_owned(),
+        per_kg(ec.capex * (ec.maintenance_fraction + 1.0 / ec.depreciation_years) * years),
+    );
+    let cost_per_kg = cost.values().sum();
+    let co2_materials = price_of(
+        &cfg.emissions.element_factors,
+        "emissions.element_factors",
+        &purchased,
+    )?;
+    let co2 = per_kg(co2_materials + total_kwh * cfg.emissions.grid_kg_per_kwh);
+    let hre = per_kg((f.products[Element::Dy] + f.products[Element::Tb]) * 1000.0);
+    let bottleneck = steps
+        .iter()
+        .max_by(|a, b| a.oee_performance.total_cmp(&b.oee_performance))
+        .map(|s| s.name.clone())
+        .unwrap_or_default();
+    let q = &line.qstats;
+    let lots = f.product_lots.max(1) as f64;
+    let result = RunResult {
+        replication: rep,
+        horizon_s: horizon,
+        throughput_t_per_y: product / 1000.0 / years,
+        overall_yield: if f.feed.sum() > 0.0 {
+            product / f.feed.sum()
+        } else {
+            0.0
+        },
+        chain_yield: chain,
+        bottleneck,
+        energy_kwh_per_kg: per_kg(total_kwh),
+        co2e_per_kg: co2,
+        cost_per_kg,
+        cost_breakdown: cost,
+        heavy_re_g_per_kg: hre,
+        recycled_fraction: per_kg(f.recycled_product_kg),
+        product_lots: f.product_lots,
+        lots_created: 0,
+        br_mean: q.br.mean().unwrap_or(f64::NAN),
+        br_sd: q.br.std_dev().unwrap_or(0.0),
+        hcj_mean_ka_m: q.hcj.mean().unwrap_or(f64::NAN) / 1e3,
+        hcj_sd_ka_m: q.hcj.std_dev().unwrap_or(0.0) / 1e3,
+        qc_pass_fraction: q.pass as f64 / lots,
+        qc_downgraded: q.downgrade,
+        qc_rejected: q.reject,
+        balance,
+        steps,
+        events,
+    };
+    let lots_created = line.lots_created();
+    tracing::info!(
+        throughput = result.throughput_t_per_y,
+        events,
+        "replication finished"
+    );
+    Ok(RunResult {
+        lots_created,
+        ..result
+    })
+}
+
+/// The results of N replications with confidence intervals of every scalar KPI.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Experiment {
+    /// Plant name.
+    pub plant: String,
+    /// Base seed.
+    pub seed: u64,
+    /// Confidence level \[-\].
+    pub confidence: f64,
+    /// One record per replication, in replication order.
+    pub runs: Vec<RunResult>,
+    /// Student-t interval of the mean of every metric of [`RunResult::metrics`] (needs ≥ 2
+    /// replications; empty otherwise).
+    pub intervals: BTreeMap<String, ConfidenceInterval>,
+}
+
+/// Runs `replications` replications of `cfg` with base seed `seed` on the current rayon pool.
+/// Bit-identical whatever the thread count.
+///
+/// # Errors
+/// The error of the lowest-index failing replication; [`PlantError::Invalid`] for 0
+/// replications.
+pub fn run_replications(
+    cfg: &PlantConfig,
+    replications: u32,
+    seed: u64,
+) -> Result<Experiment, PlantError> {
+    let runner = ReplicationRunner::new(replications, seed)?.with_confidence(cfg.confidence)?;
+    let mut c = cfg.clone();
+    c.seed = seed;
+    let reps = runner.run(|r| run_replication(&c, r.index))?;
+    let intervals = if reps.records.len() >= 2 {
+        let m: Vec<BTreeMap<String, f64>> = reps.records.iter().map(RunResult::metrics).collect();
+        let keys: Vec<String> = m[0].keys().cloned().collect();
+        let mut out = BTreeMap::new();
+        for k in keys {
+            let sample: Vec<f64> = m
+                .iter()
+                .map(|x| x.get(&k).copied().unwrap_or(f64::NAN))
+                .collect();
+            if sample.iter().all(|v| v.is_finite()) {
+                out.insert(
+                    k,
+                    repm_des::replication::confidence_interval(&sample, cfg.confidence)?,
+                );
+            }
+        }
+        out
+    } else {
+        BTreeMap::new()
+    };
+    Ok(Experiment {
+        plant: cfg.name.clone(),
+        seed,
+        confidence: cfg.confidence,
+        runs: reps.records,
+        intervals,
+    })
+}
+
+/// Paired comparison of two experiments run with the same seed and replication count
+/// (common random numbers): the interval of the mean difference scenario − base of every
+/// metric present in both.
+///
+/// # Errors
+/// [`PlantError::Invalid`] if the replication counts differ; interval errors (< 2
+/// replications).
+pub fn compare(
+    base: &Experiment,
+    scenario: &Experiment,
+) -> Result<BTreeMap<String, ConfidenceInterval>, PlantError> {
+    if base.runs.len() != scenario.runs.len() {
+        return Err(PlantError::Invalid {
+            field: "replications".into(),
+            value: scenario.runs.len().to_string(),
+            reason: format!("must equal the base's ({})", base.runs.len()),
+        });
+    }
+    let mb: Vec<BTreeMap<String, f64>> = base.runs.iter().map(RunResult::metrics).collect();
+    let ms: Vec<BTreeMap<String, f64>> = scenario.runs.iter().map(RunResult::metrics).collect();
+    let mut out = BTreeMap::new();
+    if let Some(first) = mb.first() {
+        for k in first.keys() {
+            let a: Option<Vec<f64>> = ms.iter().map(|m| m.get(k).copied()).collect();
+            let b: Vec<f64> = mb
+                .iter()
+                .map(|m| m.get(k).copied().unwrap_or(f64::NAN))
+                .collect();
+            if let Some(a) = a
+                && a.iter().chain(&b).all(|v| v.is_finite())
+            {
+                out.insert(
+                    k.clone(),
+                    repm_des::replication::paired_difference(&a, &b, base.confidence)?,
+                );
+            }
+        }
+    }
+    Ok(out)
+}

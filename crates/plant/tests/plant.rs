@@ -1,0 +1,277 @@
+//! End-to-end tests of repm-plant: the reference plant, conservation, determinism, analytic
+//! line cases, configuration errors and the guide's config reference.
+
+use approx::assert_relative_eq;
+use repm_plant::{PlantConfig, PlantError, RunResult, run_replication, run_replications};
+
+fn reference(days: f64) -> PlantConfig {
+    let mut c = PlantConfig::reference().expect("reference plant parses");
+    c.horizon = days * 86_400.0;
+    c
+}
+
+fn json(r: &RunResult) -> String {
+    serde_json::to_string(r).expect("serialises")
+}
+
+/// A one- or two-step plant in TOML for analytic checks.
+const SIMPLE: &str = r#"
+schema_version = 1
+name = "simple"
+horizon = "10.5 h"
+[alloy]
+composition = { Nd = 30.0, B = 1.0 }
+[recycling]
+enabled = false
+[[steps]]
+name = "a"
+units = 1
+batch_size = "100 kg"
+cycle_time = { kind = "constant", value = "1 h" }
+yield = 0.9
+scrap = "swarf"
+"#;
+
+#[test]
+fn reference_plant_one_year_closes_its_element_balance() {
+    let r = run_replication(&reference(365.0), 0).expect("runs");
+    assert!(r.balance.max_relative_error <= 1e-9, "{:?}", r.balance);
+    // inputs = products + scrap + losses + inventory, in kg
+    let b = &r.balance;
+    assert_relative_eq!(
+        b.inputs_kg,
+        b.products_kg + b.scrap_kg + b.losses_kg + b.inventory_kg,
+        max_relative = 1e-9
+    );
+    // process-data §11: ~2,000 t/y finished magnets, ~67 % overall yield, 6 g/kg Tb, ~26 kWh/kg
+    assert!(
+        (1700.0..2300.0).contains(&r.throughput_t_per_y),
+        "{}",
+        r.throughput_t_per_y
+    );
+    assert!(
+        (0.55..0.75).contains(&r.overall_yield),
+        "{}",
+        r.overall_yield
+    );
+    assert_relative_eq!(r.heavy_re_g_per_kg, 6.02, max_relative = 0.01);
+    assert!((20.0..32.0).contains(&r.energy_kwh_per_kg));
+    assert!(r.recycled_fraction > 0.0 && r.recycled_fraction <= 0.25);
+    for s in &r.steps {
+        assert!(s.oee >= 0.0 && s.oee <= 1.0, "{}: {}", s.name, s.oee);
+        assert!(s.utilisation <= s.availability + 1e-12, "{}", s.name);
+    }
+}
+
+#[test]
+fn same_seed_identical_other_seed_different() {
+    let c = reference(60.0);
+    let a = run_replication(&c, 3).unwrap();
+    let b = run_replication(&c, 3).unwrap();
+    assert_eq!(json(&a), json(&b));
+    let d = run_replication(&c, 4).unwrap();
+    assert_ne!(json(&a), json(&d));
+}
+
+#[test]
+fn one_and_two_threads_bit_identical() {
+    let c = reference(45.0);
+    let run = |t: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(t)
+            .build()
+            .unwrap()
+            .install(|| run_replications(&c, 4, 11).unwrap())
+    };
+    let one = serde_json::to_string(&run(1)).unwrap();
+    let two = serde_json::to_string(&run(2)).unwrap();
+    assert_eq!(one, two);
+}
+
+#[test]
+fn replications_give_intervals_and_paired_zero_difference() {
+    let c = reference(45.0);
+    let e = run_replications(&c, 3, 5).unwrap();
+    let ci = e.intervals["throughput_t_per_y"];
+    assert_eq!(ci.n, 3);
+    assert!(ci.half_width > 0.0);
+    let d = repm_plant::compare(&e, &e.clone()).unwrap();
+    for (k, v) in &d {
+        assert!(
+            v.mean.abs() == 0.0 && v.half_width.abs() == 0.0,
+            "{k}: {v:?}"
+        );
+    }
+}
+
+/// Deterministic single step: 1 unit, 1 h per 100 kg batch, yield 0.9; by 10.5 h ten
+/// batches are done (900 kg product, 100 kg swarf) and one is half-way (100 kg inventory).
+#[test]
+fn single_step_analytic() {
+    let c = PlantConfig::from_toml_str(SIMPLE, "simple.toml").unwrap();
+    let r = run_replication(&c, 0).unwrap();
+    assert_relative_eq!(r.balance.products_kg, 900.0, max_relative = 1e-12);
+    assert_relative_eq!(r.balance.scrap_kg, 100.0, max_relative = 1e-12);
+    assert_relative_eq!(r.balance.inventory_kg, 100.0, max_relative = 1e-12);
+    assert_eq!(r.steps[0].batches, 10);
+    assert_relative_eq!(r.steps[0].utilisation, 1.0, max_relative = 1e-12);
+    // OEE = A·P·Q = 1 · (10 h ideal / 10.5 h) · 0.9
+    assert_relative_eq!(r.steps[0].oee, 10.0 / 10.5 * 0.9, max_relative = 1e-12);
+}
+
+/// Two steps with a one-batch buffer: the fast step (1 h) blocks behind the slow one (2 h);
+/// the slow step completes at 3, 5, …, 99 h → 49 batches by 100.5 h.
+#[test]
+fn blocking_behind_a_slow_step() {
+    let text = SIMPLE
+        .replace("horizon = \"10.5 h\"", "horizon = \"100.5 h\"")
+        .replace("yield = 0.9", "yield = 1.0")
+        + r#"
+[[steps]]
+name = "b"
+units = 1
+batch_size = "100 kg"
+cycle_time = { kind = "constant", value = "2 h" }
+yield = 1.0
+buffer_capacity = "100 kg"
+"#;
+    let c = PlantConfig::from_toml_str(&text, "two.toml").unwrap();
+    let r = run_replication(&c, 0).unwrap();
+    assert_eq!(r.steps[1].batches, 49);
+    assert_relative_eq!(r.balance.products_kg, 4900.0, max_relative = 1e-12);
+    // step a is blocked about half the time
+    assert!(r.steps[0].utilisation < 0.55, "{}", r.steps[0].utilisation);
+    assert_eq!(r.bottleneck, "b");
+}
+
+/// Long-run availability with calendar-time failures is MTBF / (MTBF + MTTR)
+/// (Barlow & Proschan 1965, ch. 7): 100 h / 110 h.
+#[test]
+fn availability_matches_renewal_theory() {
+    let text = SIMPLE
+        .replace("horizon = \"10.5 h\"", "horizon = \"40000 h\"")
+        .replace(
+            "scrap = \"swarf\"",
+            "scrap = \"swarf\"\nfailure = { mtbf = \"100 h\", mttr = \"10 h\" }",
+        );
+    let c = PlantConfig::from_toml_str(&text, "avail.toml").unwrap();
+    let r = run_replication(&c, 0).unwrap();
+    // ~360 failure cycles: standard error of the mean availability ≈ 0.5 %
+    assert_relative_eq!(r.steps[0].availability, 100.0 / 110.0, max_relative = 0.02);
+}
+
+#[test]
+fn balance_closes_with_every_scrap_route_and_no_recycling() {
+    for route in ["loss", "swarf", "recycle"] {
+        let mut c = reference(40.0);
+        for s in &mut c.steps {
+            s.scrap = match route {
+                "loss" => repm_plant::config::ScrapRoute::Loss,
+                "swarf" => repm_plant::config::ScrapRoute::Swarf,
+                _ => repm_plant::config::ScrapRoute::Recycle,
+            };
+        }
+        let r = run_replication(&c, 1).unwrap();
+        assert!(r.balance.max_relative_error <= 1e-9);
+    }
+    let mut c = reference(40.0);
+    c.recycling.enabled = false;
+    let r = run_replication(&c, 1).unwrap();
+    assert!(r.balance.max_relative_error <= 1e-9);
+    assert!(r.recycled_fraction.abs() == 0.0);
+}
+
+fn err(text: &str) -> String {
+    match PlantConfig::from_toml_str(text, "bad.toml") {
+        Ok(_) => panic!("accepted a broken config"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn config_errors_name_file_line_and_field() {
+    let unknown = SIMPLE.replace("units = 1", "units = 1\nunitz = 2");
+    let m = err(&unknown);
+    assert!(m.contains("bad.toml:") && m.contains("unitz"), "{m}");
+    let bad_unit = SIMPLE.replace("\"100 kg\"", "\"100 K\"");
+    let m = err(&bad_unit);
+    assert!(m.contains("batch_size") && m.contains("bad.toml:12"), "{m}");
+    let negative = SIMPLE.replace("units = 1", "units = -1");
+    let m = err(&negative);
+    assert!(m.contains("units") && m.contains("bad.toml:11"), "{m}");
+    let zero = SIMPLE.replace("units = 1", "units = 0");
+    let m = err(&zero);
+    assert!(
+        m.contains("steps[0].units") && m.contains("bad.toml:11"),
+        "{m}"
+    );
+    let yield_ = SIMPLE.replace("yield = 0.9", "yield = 1.5");
+    assert!(err(&yield_).contains("steps[0].yield"));
+    let cal = SIMPLE.replace(
+        "scrap = \"swarf\"",
+        "scrap = \"swarf\"\ncalendar = \"nights\"",
+    );
+    assert!(err(&cal).contains("steps[0].calendar"));
+    let version = SIMPLE.replace("schema_version = 1", "schema_version = 7");
+    assert!(err(&version).contains("schema_version"));
+}
+
+#[test]
+fn invalid_config_built_in_code_is_rejected_by_validate() {
+    let mut c = reference(10.0);
+    c.steps[2].batch_size = -1.0;
+    assert!(
+        matches!(c.validate(), Err(PlantError::Invalid { field, .. }) if field == "steps[2].batch_size")
+    );
+}
+
+fn walk_json(v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, x) in m {
+                out.push(k.clone());
+                walk_json(x, out);
+            }
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(|x| walk_json(x, out)),
+        _ => {}
+    }
+}
+
+/// docs/guide.md documents every config field: walks the keys of the serialised reference
+/// plant (every struct, with optional fields present) and of the reference TOML.
+#[test]
+fn guide_documents_every_config_field() {
+    let guide = include_str!("../../../docs/guide.md");
+    let c = PlantConfig::reference().unwrap();
+    let mut keys = Vec::new();
+    walk_json(&serde_json::to_value(&c).unwrap(), &mut keys);
+    let t: toml::Value = toml::from_str(repm_plant::REFERENCE_PLANT_TOML).unwrap();
+    walk_json(&serde_json::to_value(&t).unwrap(), &mut keys);
+    // names of the map entries (element symbols, calendar names) are values, not fields
+    let skip = [
+        "continuous",
+        "six_day",
+        "Nd",
+        "Pr",
+        "B",
+        "Co",
+        "Cu",
+        "Al",
+        "Ga",
+        "Zr",
+        "Tb",
+        "Dy",
+        "Fe",
+    ];
+    keys.sort();
+    keys.dedup();
+    let missing: Vec<&String> = keys
+        .iter()
+        .filter(|k| !skip.contains(&k.as_str()) && !guide.contains(&format!("`{k}`")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "fields missing from docs/guide.md: {missing:?}"
+    );
+}
