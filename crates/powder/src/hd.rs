@@ -169,6 +169,9 @@ pub struct HdConfig {
     pub product_x_prime: Length,
     /// Product PSD: RRSB spread n \[-\]. Default 1.3 (est.).
     pub product_spread: f64,
+    /// Size of the flake fragments that did not decrepitate (share 1 − X_GB) \[m\]. Default
+    /// 1 mm (est.; flakes are 0.2–0.4 mm thick and millimetres wide).
+    pub undecrepitated_size: Length,
     /// Size grid of the product PSD (defaults to the jet-mill grid).
     pub grid: GridConfig,
     /// EoL handling.
@@ -206,6 +209,7 @@ impl Default for HdConfig {
             degassing: DegassingConfig::default(),
             product_x_prime: Length::from_si(150e-6),
             product_spread: 1.3,
+            undecrepitated_size: Length::from_si(1e-3),
             grid: GridConfig::default(),
             eol: EolConfig::default(),
             carbon: CarbonBinding::default(),
@@ -265,6 +269,7 @@ impl HdConfig {
         )?;
         check_pos("hd.product_x_prime.si()", self.product_x_prime.si())?;
         check_pos("hd.product_spread", self.product_spread)?;
+        check_pos("hd.undecrepitated_size", self.undecrepitated_size.si())?;
         self.grid.grid()?;
         check_range(
             "hd.eol.extraction_efficiency",
@@ -558,7 +563,15 @@ impl HdFurnace {
         let mut offgas = ElementVector::zeros();
         offgas[Element::H] = h2_supplied - h_ret_mol * mh;
         let grid = c.grid.grid()?;
-        let psd = Psd::rrsb(grid, c.product_x_prime.si(), c.product_spread)?;
+        // Decrepitation follows the GB hydriding: the unconverted share (1 − X_GB) stays as
+        // flake fragments of `undecrepitated_size` (eq. P-15).
+        let fine = Psd::rrsb(grid.clone(), c.product_x_prime.si(), c.product_spread)?;
+        let psd = if x_gb < 1.0 - 1e-12 {
+            let coarse = Psd::monodisperse(grid, c.undecrepitated_size.si());
+            Psd::mix(&[(&fine, x_gb), (&coarse, 1.0 - x_gb)])?
+        } else {
+            fine
+        };
         tracing::info!(
             mass,
             peak_temperature = peak,

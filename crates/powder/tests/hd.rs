@@ -101,3 +101,26 @@ fn oxygen_reduces_the_hydriding_grain_boundary_phase() {
     oxidised[Element::O] += 0.5; // +5000 ppm O ties up RE as RE₂O₃
     assert!(hd.capacities(&oxidised).0 < hd.capacities(&clean).0);
 }
+
+#[test]
+fn short_absorption_leaves_coarse_undecrepitated_flakes() {
+    // Stop before the GB phase has fully reacted: the product PSD keeps a coarse share 1 − X_GB.
+    let short = HdConfig {
+        absorption_time: repm_material::units::TimeSpan::from_si(1260.0),
+        ..HdConfig::default()
+    };
+    let feed = HdFeed::Flakes(flakes(100.0));
+    let r_short = HdFurnace::new(short).unwrap().run(&feed, 1e3).unwrap();
+    let r_full = HdFurnace::new(HdConfig::default())
+        .unwrap()
+        .run(&feed, 1e3)
+        .unwrap();
+    assert!(r_short.x_gb < 0.9 && r_full.x_gb > 0.999, "{} {}", r_short.x_gb, r_full.x_gb);
+    assert!(r_short.psd.d90() > r_full.psd.d90());
+    let coarse = r_short.psd.fraction_above(0.7e-3);
+    assert_relative_eq!(
+        coarse - r_full.psd.fraction_above(0.7e-3) * r_short.x_gb,
+        1.0 - r_short.x_gb,
+        epsilon = 1e-9
+    );
+}
