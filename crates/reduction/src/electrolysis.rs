@@ -277,6 +277,9 @@ pub enum Regime {
     AnodeEffect,
     /// No dissolved oxide: the whole current makes PFCs.
     Starved,
+    /// A rare-earth fluoride of the bath is used up: the cell cannot carry current and stops
+    /// (an operating failure the feeding policy must prevent).
+    Dead,
 }
 
 /// One oxide of the feed, resolved.
@@ -408,9 +411,9 @@ pub struct Cell {
     ce_clamped: bool,
     e_rev: f64,
     gwp: (f64, f64),
-    rates: [Rates; 3],
+    rates: [Rates; 4],
     /// Reaction enthalpy rate per regime \[W\].
-    dh_rate: [f64; 3],
+    dh_rate: [f64; 4],
     state: CellState,
 }
 
@@ -419,6 +422,7 @@ fn regime_index(r: Regime) -> usize {
         Regime::Normal => 0,
         Regime::AnodeEffect => 1,
         Regime::Starved => 2,
+        Regime::Dead => 3,
     }
 }
 
@@ -636,7 +640,7 @@ impl Cell {
             e_rev: 0.0,
             gwp: (gwp.cf4, gwp.c2f6),
             rates: Default::default(),
-            dh_rate: [0.0; 3],
+            dh_rate: [0.0; 4],
             state: CellState {
                 time: 0.0,
                 regime: Regime::Normal,
@@ -760,6 +764,7 @@ impl Cell {
                 self.cfg.voltage.anode_effect_voltage,
             ),
             Regime::Starved => (0.0, 0.0, i, self.cfg.voltage.anode_effect_voltage),
+            Regime::Dead => return Ok(Rates::default()),
         };
         let mut rates = Rates {
             voltage,
@@ -906,16 +911,43 @@ impl Cell {
         w / (1.0 - w) * self.bath_mass()
     }
 
+    /// Time \[s\] until the first bath fluoride runs out at the current regime's rates.
+    fn time_to_fluoride_exhaustion(&self) -> Option<f64> {
+        self.rates()
+            .fluoride
+            .items()
+            .iter()
+            .filter(|(_, r)| *r > 0.0)
+            .map(|(s, r)| self.state.bath.get(s) / r)
+            .min_by(f64::total_cmp)
+    }
+
+    /// Time \[s\] until the next regime transition with no feeding, and the regime reached
+    /// (None: no transition ahead).
+    pub fn next_transition(&self) -> Option<(f64, Regime)> {
+        let rate = self.oxide_mass_rate(self.state.regime);
+        let fluoride = self
+            .time_to_fluoride_exhaustion()
+            .map(|t| (t.max(0.0), Regime::Dead));
+        let oxide = match self.state.regime {
+            Regime::Normal if rate > 0.0 => Some((
+                ((self.dissolved_mass() - self.threshold_mass()) / rate).max(0.0),
+                Regime::AnodeEffect,
+            )),
+            Regime::AnodeEffect if rate > 0.0 => {
+                Some(((self.dissolved_mass() / rate).max(0.0), Regime::Starved))
+            }
+            _ => None,
+        };
+        match (oxide, fluoride) {
+            (Some(o), Some(f)) => Some(if f.0 < o.0 { f } else { o }),
+            (o, f) => o.or(f),
+        }
+    }
+
     /// Time \[s\] until the next regime transition with no feeding (None: none ahead).
     pub fn time_to_transition(&self) -> Option<f64> {
-        let rate = self.oxide_mass_rate(self.state.regime);
-        match self.state.regime {
-            Regime::Normal if rate > 0.0 => {
-                Some(((self.dissolved_mass() - self.threshold_mass()) / rate).max(0.0))
-            }
-            Regime::AnodeEffect if rate > 0.0 => Some((self.dissolved_mass() / rate).max(0.0)),
-            _ => None,
-        }
+        self.next_transition().map(|(t, _)| t)
     }
 
     /// Integrate `dt` \[s\] exactly, switching regime where the dissolved oxide reaches the
@@ -928,13 +960,13 @@ impl Cell {
         non_negative("advance.dt", dt)?;
         let mut left = dt;
         let mut started = 0;
-        // Without feeding the regime only moves forward: at most two transitions.
-        for _ in 0..3 {
-            match self.time_to_transition() {
-                Some(tau) if tau <= left => {
+        // Without feeding the regime only moves forward: at most three transitions.
+        for _ in 0..4 {
+            match self.next_transition() {
+                Some((tau, next)) if tau <= left => {
                     self.apply(tau)?;
                     left -= tau;
-                    started += u64::from(self.force_transition());
+                    started += u64::from(self.force_transition(next));
                 }
                 _ => {
                     self.apply(left)?;
@@ -946,32 +978,41 @@ impl Cell {
     }
 
     /// The transition reached at the computed time: Normal → AnodeEffect, AnodeEffect →
-    /// Starved (the dissolved oxide is then exactly zero). Returns whether an anode effect
-    /// started.
-    fn force_transition(&mut self) -> bool {
-        match self.state.regime {
-            Regime::Normal => {
-                self.state.regime = Regime::AnodeEffect;
-                self.state.anode_effects += 1;
-                tracing::debug!(t = self.state.time, "anode effect starts");
-                true
-            }
+    /// Starved (the dissolved oxide is then exactly zero), any → Dead (a bath fluoride is used
+    /// up). Returns whether an anode effect started.
+    fn force_transition(&mut self, next: Regime) -> bool {
+        let started = self.state.regime == Regime::Normal && next != Regime::Normal;
+        match next {
             Regime::AnodeEffect => {
-                // Round-off below the clean tolerance: the oxide is gone.
-                for v in self.state.dissolved.0.values_mut() {
-                    *v = 0.0;
-                }
-                self.state.dissolved.0.clear();
-                self.state.regime = Regime::Starved;
-                false
+                tracing::debug!(t = self.state.time, "anode effect starts");
             }
-            Regime::Starved => false,
+            Regime::Starved => {
+                // Round-off below the clean tolerance: the oxide is gone.
+                self.state.dissolved.0.clear();
+            }
+            Regime::Dead => {
+                tracing::warn!(t = self.state.time, "bath fluoride used up: the cell stops");
+                for (s, _) in self.rates().fluoride.items() {
+                    if self.state.bath.get(&s) <= 1e-9 * (1.0 + self.cfg.bath.mass) {
+                        self.state.bath.0.remove(&s);
+                    }
+                }
+            }
+            Regime::Normal => {}
         }
+        if started {
+            self.state.anode_effects += 1;
+        }
+        self.state.regime = next;
+        started
     }
 
     /// Regime from the dissolved oxide after a feed (feeding can only end or ease an anode
     /// effect, never start one).
     fn update_regime_after_feed(&mut self) {
+        if self.state.regime == Regime::Dead {
+            return;
+        }
         let m = self.dissolved_mass();
         self.state.regime = if m > self.threshold_mass() {
             Regime::Normal

@@ -115,6 +115,15 @@ impl Ledger {
         Ok(Lot::from_species(id, form, species)?)
     }
 
+    /// The species amounts \[mol\] of several lots, summed.
+    pub fn from_lots<'a>(lots: impl IntoIterator<Item = &'a Lot>) -> Self {
+        let mut l = Ledger::new();
+        for lot in lots {
+            l.add_scaled(&Ledger::from_lot(lot), 1.0);
+        }
+        l
+    }
+
     /// A ledger from a lot's species amounts \[mol\].
     pub fn from_lot(lot: &Lot) -> Self {
         let mut l = Ledger::new();

@@ -168,7 +168,7 @@ fn faraday_law_is_exact() {
     let m_pr2o3 = 2.0 * 140.90766 + 3.0 * 15.999;
     let (n_nd, n_pr) = (2.0 * 0.75 / m_nd2o3, 2.0 * 0.25 / m_pr2o3);
     let m_mean = (n_nd * 144.242 + n_pr * 140.90766) / (n_nd + n_pr) * 1e-3;
-    let f = 96_485.332_12;
+    let f = 96_485.332_123_310_01;
     let expected = 6000.0 * 3600.0 * m_mean / (3.0 * f);
     let produced = st.pool.mass().unwrap();
     assert_relative_eq!(produced, expected, max_relative = 1e-12);
@@ -203,7 +203,7 @@ fn reversible_potential_matches_the_reaction_free_energy() {
     .unwrap();
     assert_relative_eq!(
         cell.reversible_potential().unwrap(),
-        p.dg / (12.0 * 96_485.332_12),
+        p.dg / (12.0 * 96_485.332_123_310_01),
         max_relative = 1e-9
     );
     // Decomposition voltages of NdPr oxide with a carbon anode are ~1.2-1.6 V (sanity band).
