@@ -109,6 +109,10 @@ pub struct GbdOptions {
     /// (est.: the erfc depth at 1.5 % of w_s, 3.4–3.6·√(Dt), reproduces the 1.8 and 3.0 mm
     /// measured after 8 h at 800 and 900 °C in the source of the diffusivities).
     pub depth_threshold: f64,
+    /// First-order rate k at which mobile GB heavy RE is immobilised in (HRE,Nd)₂Fe₁₄B shells
+    /// (lattice sink, eq. S22b) \[s⁻¹\]. Default 0: no open value for D_lattice or the shell
+    /// kinetics was found (process-data.md §9), so the sink is off unless calibrated.
+    pub shell_rate: f64,
 }
 
 impl Default for GbdOptions {
@@ -120,6 +124,7 @@ impl Default for GbdOptions {
             reference_grain_size: 5.0e-6,
             grain_size_exponent: 1.0,
             depth_threshold: 0.015,
+            shell_rate: 0.0,
         }
     }
 }
@@ -237,6 +242,7 @@ pub fn diffuse(
         1e-9,
         1.0,
     )?;
+    non_negative("options.shell_rate [1/s]", options.shell_rate)?;
 
     let n = options.cells;
     let h = setup.thickness / n as f64;
@@ -257,6 +263,7 @@ pub fn diffuse(
     });
     let mut exhausted_at = [None, None];
     let mut c = vec![0.0; n];
+    let mut shell = vec![0.0; n];
     let mut work = Workspace::new(n);
     let mut steps = 0usize;
     let mut startup_left = options.startup_steps;
@@ -281,6 +288,7 @@ pub fn diffuse(
                 t_end += sub_dt;
                 step_with_sources(
                     &mut c,
+                    &mut shell,
                     &mut faces,
                     &mut reservoir,
                     &mut exhausted_at,
@@ -292,6 +300,7 @@ pub fn diffuse(
                         theta,
                         c_s,
                         t_end,
+                        k: options.shell_rate,
                     },
                 );
                 steps += 1;
@@ -299,7 +308,11 @@ pub fn diffuse(
         }
     }
 
-    let absorbed: f64 = c.iter().sum::<f64>() * h;
+    let absorbed: f64 = (c.iter().sum::<f64>() + shell.iter().sum::<f64>()) * h;
+    // Local HRE content = mobile + immobilised.
+    for (ci, si) in c.iter_mut().zip(&shell) {
+        *ci += si;
+    }
     let residual = reservoir[0] + reservoir[1];
     let mass_fraction: Vec<f64> = c.iter().map(|ci| ci / setup.magnet_density).collect();
     let positions: Vec<f64> = (0..n).map(|i| (i as f64 + 0.5) * h).collect();
@@ -342,6 +355,7 @@ struct StepArgs {
     theta: f64,
     c_s: f64,
     t_end: f64,
+    k: f64,
 }
 
 struct Workspace {
@@ -366,6 +380,7 @@ impl Workspace {
 /// face's flux limited to what is left, then close it.
 fn step_with_sources(
     c: &mut [f64],
+    shell: &mut [f64],
     faces: &mut [Face; 2],
     reservoir: &mut [f64; 2],
     exhausted_at: &mut [Option<f64>; 2],
@@ -389,6 +404,11 @@ fn step_with_sources(
             }
         }
         if !redo {
+            if a.k > 0.0 {
+                for ((si, cn), co) in shell.iter_mut().zip(c.iter()).zip(&work.old) {
+                    *si += a.dt * a.k * (a.theta * cn + (1.0 - a.theta) * co);
+                }
+            }
             for f in 0..2 {
                 reservoir[f] -= taken[f];
                 if let Face::Flux(_) = faces[f] {
@@ -436,8 +456,9 @@ fn theta_step(c: &mut [f64], faces: &[Face; 2], work: &mut Workspace, a: &StepAr
             coup += 1.0;
             explicit += work.old[i + 1] - work.old[i];
         }
-        let mut d_i = 1.0 + th * r * coup;
-        let mut rhs = work.old[i] + (1.0 - th) * r * explicit;
+        let sink = a.k * a.dt;
+        let mut d_i = 1.0 + th * r * coup + th * sink;
+        let mut rhs = work.old[i] + (1.0 - th) * r * explicit - (1.0 - th) * sink * work.old[i];
         for (f, at_face) in [(0usize, i == 0), (1usize, i + 1 == n)] {
             if !at_face {
                 continue;

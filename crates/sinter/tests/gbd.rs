@@ -141,3 +141,21 @@ proptest! {
         prop_assert!(b.absorbed > a.absorbed);
     }
 }
+
+#[test]
+fn lattice_sink_conserves_and_shortens_penetration() {
+    let d = GbdDiffusivity::dy_sintered_ndfeb();
+    let s = setup(0.01, 0.3);
+    let free = diffuse(&s, &d, &hold(1173.15, 8.0), &GbdOptions::default()).unwrap();
+    let opts = GbdOptions {
+        shell_rate: 1e-4,
+        ..GbdOptions::default()
+    };
+    let sink = diffuse(&s, &d, &hold(1173.15, 8.0), &opts).unwrap();
+    assert_relative_eq!(
+        sink.absorbed + sink.lost + sink.residual,
+        sink.applied,
+        max_relative = 1e-12
+    );
+    assert!(sink.penetration_depth < free.penetration_depth);
+}
