@@ -25,7 +25,13 @@ fn sinter_programme() -> TemperatureProgramme {
 /// Θ by the trapezoidal rule on `n` panels per segment (the peer).
 fn theta_trapezoid(p: &TemperatureProgramme, q: f64, thr: f64, n: usize) -> f64 {
     let knots: Vec<(f64, f64)> = p.knots().collect();
-    let f = |t: f64| if t > thr { (-q / (GAS_CONSTANT * t)).exp() / t } else { 0.0 };
+    let f = |t: f64| {
+        if t > thr {
+            (-q / (GAS_CONSTANT * t)).exp() / t
+        } else {
+            0.0
+        }
+    };
     let mut s = 0.0;
     for w in knots.windows(2) {
         let ((t0, a), (t1, b)) = (w[0], w[1]);
@@ -43,10 +49,15 @@ fn densification(c: &mut Criterion) {
     let p = sinter_programme();
     let m = DensificationModel::default();
     c.bench_function("sinter/densify_closed_form", |b| {
-        b.iter(|| m.densify(black_box(0.58), black_box(0.05), black_box(&p)).expect("ok"))
+        b.iter(|| {
+            m.densify(black_box(0.58), black_box(0.05), black_box(&p))
+                .expect("ok")
+        })
     });
     c.bench_function("sinter/theta_closed_form", |b| {
-        b.iter(|| black_box(&p).arrhenius_integral(500e3, repm_sinter::ArrheniusKind::OverT, 928.15))
+        b.iter(|| {
+            black_box(&p).arrhenius_integral(500e3, repm_sinter::ArrheniusKind::OverT, 928.15)
+        })
     });
     c.bench_function("sinter/theta_trapezoid_1e4_peer", |b| {
         b.iter(|| theta_trapezoid(black_box(&p), 500e3, 928.15, 10_000))
@@ -69,7 +80,11 @@ fn gbd(c: &mut Criterion) {
         .expect("valid programme");
     let d = GbdDiffusivity::dy_sintered_ndfeb();
     for cells in [200usize, 1000] {
-        let opts = GbdOptions { cells, max_time_step: 60.0, ..GbdOptions::default() };
+        let opts = GbdOptions {
+            cells,
+            max_time_step: 60.0,
+            ..GbdOptions::default()
+        };
         c.bench_function(&format!("sinter/gbd_cn_{cells}_cells_dt60s"), |b| {
             b.iter(|| diffuse(black_box(&setup), &d, &p, &opts).expect("ok"))
         });
