@@ -327,7 +327,6 @@ pub fn phase_constitution(c: &MagnetComposition) -> Result<PhaseConstitution> {
     let t_rest = (t_left - 4.0 * eta).max(0.0);
     let fe_in_gb = t_rest.min(RE_RICH_FE_PER_RE * re_rich_mol);
     let t_free = t_rest - fe_in_gb;
-    let b_free = b_left - 4.0 * eta;
     let mass_phi = n_phi * m_phi;
     let mass_ox = n_re_ox * m_re_site + n_o * Element::O.molar_mass();
     let mass_eta =
@@ -336,7 +335,6 @@ pub fn phase_constitution(c: &MagnetComposition) -> Result<PhaseConstitution> {
         re_rich_mol * m_re_site + fe_in_gb * Element::Fe.molar_mass() + w[Element::Cu];
     let mass_free_fe = t_free * Element::Fe.molar_mass();
     let mass_other = 1.0 - mass_phi - mass_ox - mass_eta - mass_re_rich - mass_free_fe;
-    let _ = b_free;
     let vols = [
         mass_phi / rho_phi,
         mass_re_rich / d.phase_density("re_rich"),
