@@ -63,6 +63,48 @@ impl BlockTridiagonal {
         self.upper.fill(0.0);
     }
 
+    /// Copies the blocks of `other` (same shape) into `self`, without allocating.
+    ///
+    /// # Panics
+    /// If the shapes differ.
+    pub fn copy_from(&mut self, other: &Self) {
+        assert!(
+            self.n == other.n && self.nb == other.nb,
+            "block shapes differ"
+        );
+        self.lower.copy_from_slice(&other.lower);
+        self.diag.copy_from_slice(&other.diag);
+        self.upper.copy_from_slice(&other.upper);
+    }
+
+    /// `out = A·x` for an *unfactored* matrix.
+    pub fn matvec(&self, x: &[f64], out: &mut [f64]) {
+        let (n, nb) = (self.n, self.nb);
+        let bs = nb * nb;
+        for k in 0..n {
+            for i in 0..nb {
+                let mut acc = 0.0;
+                let d = &self.diag[k * bs + i * nb..k * bs + (i + 1) * nb];
+                for p in 0..nb {
+                    acc += d[p] * x[k * nb + p];
+                }
+                if k > 0 {
+                    let l = &self.lower[k * bs + i * nb..k * bs + (i + 1) * nb];
+                    for p in 0..nb {
+                        acc += l[p] * x[(k - 1) * nb + p];
+                    }
+                }
+                if k + 1 < n {
+                    let u = &self.upper[k * bs + i * nb..k * bs + (i + 1) * nb];
+                    for p in 0..nb {
+                        acc += u[p] * x[(k + 1) * nb + p];
+                    }
+                }
+                out[k * nb + i] = acc;
+            }
+        }
+    }
+
     /// Factors in place. Returns the first singular block row, if any.
     pub fn factor(&mut self) -> Result<(), SingularBlock> {
         let (n, nb) = (self.n, self.nb);
