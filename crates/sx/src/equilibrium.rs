@@ -249,15 +249,23 @@ impl PerComponent {
         let ln10 = std::f64::consts::LN_10;
         let hm = state.h_plus.max(LOG_FLOOR) / MOL_PER_M3_PER_MOLAR;
         let em = state.free_extractant.max(LOG_FLOOR) / MOL_PER_M3_PER_MOLAR;
-        let ph = -hm.log10();
-        let lf = em.log10();
+        let (ln_h, ln_e) = (hm.ln(), em.ln());
+        let ph = -ln_h / ln10;
+        let lf = ln_e / ln10;
         for (j, law) in self.laws.iter().enumerate() {
             let (lnd, dh, de) = match law {
-                ComponentLaw::ConstantD { d } => (d.ln(), 0.0, 0.0),
+                ComponentLaw::ConstantD { d: dc } => {
+                    d[j] = *dc;
+                    if let Some(der) = der.as_deref_mut() {
+                        der.d_ln_h[j] = 0.0;
+                        der.d_ln_extractant[j] = 0.0;
+                    }
+                    continue;
+                }
                 ComponentLaw::MassAction { log10_k } => {
                     let z = self.charge[j];
                     let n = self.units[j];
-                    (log10_k * ln10 + n * em.ln() - z * hm.ln(), -z, n)
+                    (log10_k * ln10 + n * ln_e - z * ln_h, -z, n)
                 }
                 ComponentLaw::Correlation { terms } => {
                     let (mut v, mut dph, mut df, mut dlf) = (0.0, 0.0, 0.0, 0.0);
