@@ -187,7 +187,7 @@ fn print_summary(cfg: &PlantConfig, e: &Experiment, secs: f64) {
     );
     println!();
     println!("{:<34} {:>12}   {:<10}", "KPI", "mean", "± half-width");
-    let rows: [(&str, &str, f64, usize); 10] = [
+    let rows: [(&str, &str, f64, usize); 11] = [
         ("throughput [t/y]", "throughput_t_per_y", 1.0, 1),
         ("overall yield [%]", "overall_yield", 100.0, 2),
         ("energy [kWh/kg]", "energy_kwh_per_kg", 1.0, 2),
@@ -195,6 +195,7 @@ fn print_summary(cfg: &PlantConfig, e: &Experiment, secs: f64) {
         ("cost [$/kg]", "cost_per_kg", 1.0, 2),
         ("heavy RE Dy+Tb [g/kg]", "heavy_re_g_per_kg", 1.0, 2),
         ("recycled content [%]", "recycled_fraction", 100.0, 2),
+        ("oxygen in product [ppm]", "oxygen_ppm", 1.0, 0),
         ("Br mean [T]", "br_mean", 1.0, 4),
         ("Hcj mean [kA/m]", "hcj_mean_ka_m", 1.0, 1),
         ("QC pass (target grade) [%]", "qc_pass_fraction", 100.0, 2),

@@ -281,7 +281,7 @@ pub enum OutputForm {
     SinteredMagnet,
 }
 
-/// An element added to the lots of a step (e.g. Tb for grain-boundary diffusion).
+/// An element added to the lots of a step (e.g. Tb for grain-boundary diffusion, O pickup).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AdditionSpec {
@@ -351,9 +351,10 @@ pub struct StepConfig {
     /// Default `"alloy"`.
     #[serde(default)]
     pub output_form: OutputForm,
-    /// Element added to the good output (GBD); none if absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub addition: Option<AdditionSpec>,
+    /// Elements added to the good output: GBD Tb/Dy from a coating, O picked up from the
+    /// milling gas (utilisation 1). Default none.
+    #[serde(default)]
+    pub additions: Vec<AdditionSpec>,
 }
 
 fn default_rate_cv() -> f64 {
@@ -898,10 +899,11 @@ impl PlantConfig {
                 ));
             }
             check_nonneg(f("energy_kwh_per_kg"), s.energy_kwh_per_kg)?;
-            if let Some(a) = &s.addition {
-                element(&f("addition.element"), &a.element)?;
-                check_nonneg(f("addition.applied_g_per_kg"), a.applied_g_per_kg)?;
-                check_fraction(f("addition.utilisation"), a.utilisation, false)?;
+            for (k, a) in s.additions.iter().enumerate() {
+                let g = |x: &str| f(&format!("additions[{k}].{x}"));
+                element(&g("element"), &a.element)?;
+                check_nonneg(g("applied_g_per_kg"), a.applied_g_per_kg)?;
+                check_fraction(g("utilisation"), a.utilisation, false)?;
             }
         }
         // recycling

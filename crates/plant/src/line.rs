@@ -55,7 +55,7 @@ pub(crate) struct Step {
     p_scrap: f64,
     route: ScrapRoute,
     form: OutputForm,
-    addition: Option<(Element, f64, f64)>,
+    additions: Vec<(Element, f64, f64)>,
     rng: ChaCha8Rng,
     /// Mass started (in) \[kg\].
     pub(crate) in_kg: f64,
@@ -207,14 +207,17 @@ impl Line {
                 });
                 index.push((i, u as usize));
             }
-            let addition = match &s.addition {
-                Some(a) => Some((
-                    element("addition.element", &a.element)?,
-                    a.applied_g_per_kg / 1000.0,
-                    a.utilisation,
-                )),
-                None => None,
-            };
+            let additions = s
+                .additions
+                .iter()
+                .map(|a| {
+                    Ok((
+                        element("additions.element", &a.element)?,
+                        a.applied_g_per_kg / 1000.0,
+                        a.utilisation,
+                    ))
+                })
+                .collect::<Result<Vec<_>, PlantError>>()?;
             steps.push(Step {
                 units,
                 buffer: VecDeque::new(),
@@ -227,7 +230,7 @@ impl Line {
                 p_scrap: s.batch_scrap_probability,
                 route: s.scrap,
                 form: s.output_form,
-                addition,
+                additions,
                 rng: stream(seed, rep, &format!("{}.process", s.name)),
                 in_kg: 0.0,
                 good_kg: 0.0,
@@ -412,9 +415,10 @@ impl Line {
             self.route_scrap(&b.lot, &scrap_masses, route)?;
         }
         let st = &mut self.steps[i];
-        if let Some((e, applied, util)) = st.addition {
-            let gm = good.mass();
-            let add = applied * gm;
+        let gm0 = good.mass();
+        for k in 0..st.additions.len() {
+            let (e, applied, util) = self.steps[i].additions[k];
+            let add = applied * gm0;
             if add > 0.0 {
                 self.flows.additions[e] += add;
                 self.flows.losses[e] += add * (1.0 - util);
@@ -422,6 +426,7 @@ impl Line {
                 good.add_species(Formula::element(e), kept / e.molar_mass())?;
             }
         }
+        let st = &mut self.steps[i];
         good.form = form_of(st.form, &self.quality);
         let gm = good.mass();
         let st = &mut self.steps[i];

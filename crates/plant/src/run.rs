@@ -107,6 +107,8 @@ pub struct RunResult {
     pub heavy_re_g_per_kg: f64,
     /// Mass fraction of recycled material in the product \[-\].
     pub recycled_fraction: f64,
+    /// Oxygen content of the product \[ppm by mass\].
+    pub oxygen_ppm: f64,
     /// Finished lots.
     pub product_lots: u64,
     /// Lots created in the run (genealogy ids).
@@ -145,6 +147,7 @@ impl RunResult {
         m.insert("cost_per_kg".into(), self.cost_per_kg);
         m.insert("heavy_re_g_per_kg".into(), self.heavy_re_g_per_kg);
         m.insert("recycled_fraction".into(), self.recycled_fraction);
+        m.insert("oxygen_ppm".into(), self.oxygen_ppm);
         m.insert("br_mean".into(), self.br_mean);
         m.insert("hcj_mean_ka_m".into(), self.hcj_mean_ka_m);
         m.insert("qc_pass_fraction".into(), self.qc_pass_fraction);
@@ -329,6 +332,7 @@ pub fn run_replication(cfg: &PlantConfig, rep: u64) -> Result<RunResult, PlantEr
         cost_breakdown: cost,
         heavy_re_g_per_kg: hre,
         recycled_fraction: per_kg(f.recycled_product_kg),
+        oxygen_ppm: per_kg(f.products[Element::O]) * 1e6,
         product_lots: f.product_lots,
         lots_created: 0,
         br_mean: q.br.mean().unwrap_or(f64::NAN),
