@@ -76,6 +76,17 @@ enum Command {
     },
 }
 
+/// `writeln!` into a `String` (never fails).
+macro_rules! wln {
+    ($o:expr) => {
+        $o.push('\n')
+    };
+    ($o:expr, $($t:tt)*) => {{
+        use std::fmt::Write as _;
+        let _ = writeln!($o, $($t)*);
+    }};
+}
+
 /// Errors of the command, with their exit codes.
 #[derive(Debug)]
 enum CliError {
@@ -173,10 +184,14 @@ fn fmt_ci(e: &Experiment, key: &str, scale: f64, digits: usize) -> String {
     }
 }
 
-fn print_summary(cfg: &PlantConfig, e: &Experiment, secs: f64) {
+fn print_summary(cfg: &PlantConfig, e: &Experiment, secs: f64) -> String {
+    let mut out = String::new();
     let n = e.runs.len();
-    let Some(r0) = e.runs.first() else { return };
-    println!(
+    let Some(r0) = e.runs.first() else {
+        return out;
+    };
+    wln!(
+        out,
         "plant `{}`: {} replication(s) of {:.1} d, seed {}, {:.0} % intervals ({:.2} s)",
         cfg.name,
         n,
@@ -185,8 +200,8 @@ fn print_summary(cfg: &PlantConfig, e: &Experiment, secs: f64) {
         100.0 * e.confidence,
         secs
     );
-    println!();
-    println!("{:<34} {:>12}   {:<10}", "KPI", "mean", "± half-width");
+    wln!(out);
+    wln!(out, "{:<34} {:>12}   {:<10}", "KPI", "mean", "± half-width");
     let rows: [(&str, &str, f64, usize); 11] = [
         ("throughput [t/y]", "throughput_t_per_y", 1.0, 1),
         ("overall yield [%]", "overall_yield", 100.0, 2),
@@ -201,10 +216,16 @@ fn print_summary(cfg: &PlantConfig, e: &Experiment, secs: f64) {
         ("QC pass (target grade) [%]", "qc_pass_fraction", 100.0, 2),
     ];
     for (label, key, scale, d) in rows {
-        println!("{label:<34} {}", fmt_ci(e, key, scale, d));
+        wln!(out, "{label:<34} {}", fmt_ci(e, key, scale, d));
     }
-    println!("{:<34} {:>12}", "bottleneck (replication 0)", r0.bottleneck);
-    println!(
+    wln!(
+        out,
+        "{:<34} {:>12}",
+        "bottleneck (replication 0)",
+        r0.bottleneck
+    );
+    wln!(
+        out,
         "{:<34} {:>12.2e}   (in {:.0} t = products {:.0} + scrap {:.0} + losses {:.0} + inventory {:.0})",
         "element balance, max rel. error",
         e.runs
@@ -217,9 +238,10 @@ fn print_summary(cfg: &PlantConfig, e: &Experiment, secs: f64) {
         r0.balance.losses_kg / 1e3,
         r0.balance.inventory_kg / 1e3,
     );
-    println!();
-    println!("per step (replication 0):");
-    println!(
+    wln!(out);
+    wln!(out, "per step (replication 0):");
+    wln!(
+        out,
         "{:<14} {:>5} {:>9} {:>7} {:>7} {:>7} {:>7} {:>8} {:>9} {:>8}",
         "step",
         "units",
@@ -233,7 +255,8 @@ fn print_summary(cfg: &PlantConfig, e: &Experiment, secs: f64) {
         "failures"
     );
     for s in &r0.steps {
-        println!(
+        wln!(
+            out,
             "{:<14} {:>5} {:>9.1} {:>7.4} {:>7.3} {:>7.3} {:>7.3} {:>8.1} {:>9.1} {:>8}",
             s.name,
             s.units,
@@ -247,11 +270,17 @@ fn print_summary(cfg: &PlantConfig, e: &Experiment, secs: f64) {
             s.failures
         );
     }
-    println!();
-    println!("cost breakdown [$/kg] (replication 0):");
+    wln!(out);
+    wln!(out, "cost breakdown [$/kg] (replication 0):");
     for (k, v) in &r0.cost_breakdown {
-        println!("  {k:<14} {v:>9.2}");
+        wln!(out, "  {k:<14} {v:>9.2}");
     }
+    out
+}
+
+/// Prints to stdout; a closed pipe (`repm run | head`) is not an error.
+fn emit(text: &str) {
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {
@@ -271,7 +300,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
             let t0 = Instant::now();
             let e = experiment(&cfg, replications, seed, threads)?;
             let secs = t0.elapsed().as_secs_f64();
-            print_summary(&cfg, &e, secs);
+            emit(&print_summary(&cfg, &e, secs));
             if let Some(path) = json {
                 let v = serde_json::to_value(&e)
                     .map_err(|err| CliError::Run(format!("cannot serialise results: {err}")))?;
@@ -281,13 +310,16 @@ fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Validate { plant } => {
             let cfg = PlantConfig::from_file(&plant)?;
-            println!(
+            let mut out = String::new();
+            wln!(
+                out,
                 "{}: ok (plant `{}`, {} steps, {} calendars)",
                 plant.display(),
                 cfg.name,
                 cfg.steps.len(),
                 cfg.calendars.len()
             );
+            emit(&out);
             Ok(())
         }
         Command::Compare {
@@ -316,20 +348,26 @@ fn run(cli: Cli) -> Result<(), CliError> {
             let eb = experiment(&b, Some(n), seed, threads)?;
             let es = experiment(&s, Some(n), seed, threads)?;
             let d = compare(&eb, &es)?;
-            println!(
+            let mut out = String::new();
+            wln!(
+                out,
                 "scenario `{}` − base `{}`: {} paired replications (common random numbers), {:.0} % intervals",
                 s.name,
                 b.name,
                 n,
                 100.0 * eb.confidence
             );
-            println!(
+            wln!(
+                out,
                 "{:<34} {:>14}   {:<12}",
-                "metric", "mean diff", "± half-width"
+                "metric",
+                "mean diff",
+                "± half-width"
             );
             for (k, ci) in &d {
-                println!("{k:<34} {:>14.6} ± {:<12.6}", ci.mean, ci.half_width);
+                wln!(out, "{k:<34} {:>14.6} ± {:<12.6}", ci.mean, ci.half_width);
             }
+            emit(&out);
             if let Some(path) = json {
                 let v = serde_json::json!({ "base": eb, "scenario": es, "differences": d });
                 write_json(&path, &v)?;

@@ -737,11 +737,39 @@ impl PlantConfig {
     /// [`PlantError::Io`] if the file cannot be read; otherwise as
     /// [`from_toml_str`](Self::from_toml_str).
     pub fn from_file(path: &std::path::Path) -> Result<Self, PlantError> {
-        let text = std::fs::read_to_string(path).map_err(|e| PlantError::Io {
-            path: path.display().to_string(),
-            message: e.to_string(),
+        let text = read(path)?;
+        let file = path.display().to_string();
+        let table = parse_table(&text, &file)?;
+        if !table.contains_key("extends") {
+            return Self::from_toml_str(&text, &file);
+        }
+        let merged = resolve_scenario(path, table, 0)?;
+        let cfg = PlantConfig::deserialize(toml::Value::Table(merged)).map_err(|e| {
+            PlantError::Parse {
+                file: file.clone(),
+                line: 0,
+                column: 0,
+                message: format!(
+                    "{} (after applying `extends` and `overrides`)",
+                    e.message().trim()
+                ),
+            }
         })?;
-        Self::from_toml_str(&text, &path.display().to_string())
+        cfg.validate().map_err(|e| match e {
+            PlantError::Invalid {
+                field,
+                value,
+                reason,
+            } => PlantError::InvalidAt {
+                line: locate_override(&text, &field).unwrap_or(0),
+                file: file.clone(),
+                field,
+                value,
+                reason,
+            },
+            other => other,
+        })?;
+        Ok(cfg)
     }
 
     /// The built-in reference plant (`examples/plants/ndfeb-2000tpa.toml`, process-data §11).
@@ -1007,6 +1035,164 @@ pub fn parse_time_span(what: &str, s: &str) -> Result<f64, PlantError> {
     } else {
         Err(bad(what, s, "must be a positive time span"))
     }
+}
+
+fn read(path: &std::path::Path) -> Result<String, PlantError> {
+    std::fs::read_to_string(path).map_err(|e| PlantError::Io {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })
+}
+
+fn parse_table(text: &str, file: &str) -> Result<toml::Table, PlantError> {
+    text.parse::<toml::Table>().map_err(|e| {
+        let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((0, 0));
+        PlantError::Parse {
+            file: file.to_owned(),
+            line,
+            column,
+            message: e.message().trim().to_owned(),
+        }
+    })
+}
+
+/// Line of the override key that set `field` (`steps[4].units` ← `"steps.sinter.units"`), or
+/// of a plain key, in a scenario file.
+fn locate_override(text: &str, field: &str) -> Option<usize> {
+    let last = field.rsplit('.').next()?;
+    let last = last.split('[').next()?;
+    text.lines()
+        .position(|l| {
+            let t = l.trim_start();
+            t.starts_with(&format!("\"{last}")) || t.contains(&format!(".{last}\""))
+        })
+        .map(|n| n + 1)
+        .or_else(|| locate_field(text, field))
+}
+
+/// Resolves a scenario: `extends` names a base plant file (relative to this file), whose
+/// table is taken, then this file's other top-level keys replace the base's, then each entry
+/// of `[overrides]` sets a dotted path (an array of tables is indexed by the `name` of its
+/// element or by a number: `"steps.sinter.units" = 15`).
+fn resolve_scenario(
+    path: &std::path::Path,
+    mut table: toml::Table,
+    depth: usize,
+) -> Result<toml::Table, PlantError> {
+    let file = path.display().to_string();
+    let err = |field: &str, value: String, reason: &str| PlantError::InvalidAt {
+        file: file.clone(),
+        line: 0,
+        field: field.to_owned(),
+        value,
+        reason: reason.to_owned(),
+    };
+    if depth > 8 {
+        return Err(err(
+            "extends",
+            String::new(),
+            "more than 8 levels of `extends`",
+        ));
+    }
+    let Some(ext) = table.remove("extends") else {
+        return Ok(table);
+    };
+    let Some(ext) = ext.as_str() else {
+        return Err(err(
+            "extends",
+            ext.to_string(),
+            "must be a file path string",
+        ));
+    };
+    let base_path = path
+        .parent()
+        .unwrap_or_else(|| std::path::Path::new("."))
+        .join(ext);
+    let base_text = read(&base_path)?;
+    let base_table = parse_table(&base_text, &base_path.display().to_string())?;
+    let mut merged = resolve_scenario(&base_path, base_table, depth + 1)?;
+    let overrides = match table.remove("overrides") {
+        None => toml::Table::new(),
+        Some(toml::Value::Table(t)) => t,
+        Some(v) => return Err(err("overrides", v.to_string(), "must be a table")),
+    };
+    for (k, v) in table {
+        merged.insert(k, v);
+    }
+    for (key, value) in overrides {
+        let field = format!("overrides.\"{key}\"");
+        let segs: Vec<&str> = key.split('.').collect();
+        let mut cur = &mut merged;
+        for (n, seg) in segs.iter().enumerate() {
+            let last = n + 1 == segs.len();
+            if last {
+                cur.insert((*seg).to_owned(), value.clone());
+                break;
+            }
+            let entry = cur
+                .entry((*seg).to_owned())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            cur = match entry {
+                toml::Value::Table(t) => t,
+                toml::Value::Array(a) => {
+                    let next = segs[n + 1];
+                    let idx = next.parse::<usize>().ok().or_else(|| {
+                        a.iter()
+                            .position(|x| x.get("name").and_then(toml::Value::as_str) == Some(next))
+                    });
+                    let Some(i) = idx.filter(|i| *i < a.len()) else {
+                        return Err(err(
+                            &field,
+                            next.to_owned(),
+                            "no array element of that name or index",
+                        ));
+                    };
+                    if n + 2 == segs.len() {
+                        a[i] = value.clone();
+                        break;
+                    }
+                    // skip the selector segment
+                    match &mut a[i] {
+                        toml::Value::Table(t) => {
+                            let rest = segs[n + 2..].join(".");
+                            apply_path(t, &rest, value.clone())
+                                .map_err(|r| err(&field, key.clone(), &r))?;
+                            break;
+                        }
+                        _ => return Err(err(&field, key.clone(), "array element is not a table")),
+                    }
+                }
+                _ => {
+                    return Err(err(
+                        &field,
+                        key.clone(),
+                        "path goes through a value that is not a table",
+                    ));
+                }
+            };
+        }
+    }
+    Ok(merged)
+}
+
+/// Sets a dotted path inside a table (tables only; used below an array selector).
+fn apply_path(t: &mut toml::Table, path: &str, value: toml::Value) -> Result<(), String> {
+    let mut cur = t;
+    let segs: Vec<&str> = path.split('.').collect();
+    for (n, seg) in segs.iter().enumerate() {
+        if n + 1 == segs.len() {
+            cur.insert((*seg).to_owned(), value);
+            return Ok(());
+        }
+        let e = cur
+            .entry((*seg).to_owned())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        cur = match e {
+            toml::Value::Table(t) => t,
+            _ => return Err(format!("`{seg}` is not a table")),
+        };
+    }
+    Ok(())
 }
 
 /// The reference plant file, embedded.

@@ -333,3 +333,71 @@ fn recycled_content_is_bounded_by_the_blend_limit() {
     assert!(jm.recycled_in <= 0.05 * jm.mass_in * (1.0 + 1e-12));
     assert!(r.lots_created > r.product_lots);
 }
+
+fn plant_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            plant_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "toml") {
+            out.push(p);
+        }
+    }
+}
+
+/// Every example plant and scenario (examples/plants/**.toml) parses, validates, runs and
+/// closes its element balance to 1e-9 (30 simulated days each).
+#[test]
+fn every_example_plant_runs_and_closes_its_balance() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/plants");
+    let mut files = Vec::new();
+    plant_files(&dir, &mut files);
+    files.sort();
+    assert!(files.len() >= 7, "{files:?}");
+    for f in &files {
+        let mut c = PlantConfig::from_file(f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+        c.horizon = 30.0 * 86_400.0;
+        let r = run_replication(&c, 0).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+        assert!(r.balance.max_relative_error <= 1e-9, "{}", f.display());
+    }
+}
+
+/// Scenario overrides change what they name and nothing else; a bad override path is an
+/// error naming it.
+#[test]
+fn scenario_overrides() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/plants");
+    let base = PlantConfig::from_file(&dir.join("ndfeb-2000tpa.toml")).unwrap();
+    let s = PlantConfig::from_file(&dir.join("intensified/more-machining.toml")).unwrap();
+    assert_eq!(s.name, "more-machining");
+    let i = s.step_index("machining").unwrap();
+    assert_eq!(s.steps[i].units, 80);
+    let mut back = s.clone();
+    back.steps[i].units = base.steps[i].units;
+    back.name = base.name.clone();
+    assert_eq!(back, base);
+    let bad = std::env::temp_dir().join(format!("repm-bad-scenario-{}.toml", std::process::id()));
+    std::fs::write(
+        &bad,
+        format!(
+            "extends = {:?}\n[overrides]\n\"steps.sintr.units\" = 3\n",
+            dir.join("ndfeb-2000tpa.toml").display().to_string()
+        ),
+    )
+    .unwrap();
+    let e = PlantConfig::from_file(&bad).unwrap_err().to_string();
+    assert!(
+        e.contains("steps.sintr.units") && e.contains("sintr"),
+        "{e}"
+    );
+    std::fs::write(
+        &bad,
+        format!(
+            "extends = {:?}\n[overrides]\n\"steps.sinter.units\" = 0\n",
+            dir.join("ndfeb-2000tpa.toml").display().to_string()
+        ),
+    )
+    .unwrap();
+    let e = PlantConfig::from_file(&bad).unwrap_err().to_string();
+    assert!(e.contains("steps[4].units") && e.contains(":3:"), "{e}");
+}
