@@ -204,7 +204,10 @@ def newton(case, v, tol=1e-11, max_it=60):
         res = np.abs(f).max()
         if not np.isfinite(res) or res <= tol or it == max_it:
             return v, it, res
-        lu = splu(sparse_fd_jacobian(case, v, f))
+        try:
+            lu = splu(sparse_fd_jacobian(case, v, f))
+        except RuntimeError:  # finite differences cannot see vanishing traces: singular
+            return v, it, res
         dx = -lu.solve(f)
         big = np.abs(dx).max()
         alpha = min(1.0, 3.0 / big) if np.isfinite(big) and big > 0 else 1.0
