@@ -104,7 +104,7 @@ pub struct ReagentReport {
     pub acid_in_products: f64,
     /// Base consumed by saponification (= saponification cation fed) [mol·s⁻¹].
     pub base_for_saponification: f64,
-    /// Extractant (dimer) held up in the stages [mol].
+    /// Extractant (dimer) held up in the stages \[mol\].
     pub extractant_inventory: f64,
     /// Extractant lost by entrainment with the aqueous products [mol·s⁻¹].
     pub extractant_entrainment_loss: f64,
@@ -122,7 +122,7 @@ pub struct Solution {
     /// Max over stages and equations of the scaled residual [-] (balances divided by the
     /// stage throughput of the balanced quantity, eq. 13).
     pub residual: f64,
-    /// Wall-clock time of the solve [s].
+    /// Wall-clock time of the solve \[s\].
     pub wall_time: f64,
     /// Stage profiles.
     pub profiles: StageProfiles,

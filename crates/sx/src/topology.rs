@@ -56,10 +56,10 @@ pub struct SectionSpec {
     pub stages: usize,
     /// Equilibrium model of every stage of the section.
     pub equilibrium: EquilibriumSpec,
-    /// Aqueous holdup per stage [m³] (mixer + settler), for inventories and dynamics; default 0.
+    /// Aqueous holdup per stage \[m³\] (mixer + settler), for inventories and dynamics; default 0.
     #[serde(default)]
     pub aqueous_holdup: f64,
-    /// Organic holdup per stage [m³] (mixer + settler), for the extractant inventory; default 0.
+    /// Organic holdup per stage \[m³\] (mixer + settler), for the extractant inventory; default 0.
     #[serde(default)]
     pub organic_holdup: f64,
 }
