@@ -44,6 +44,7 @@ pub(crate) struct Unit {
 /// Per-step counters and statistics.
 #[derive(Debug)]
 pub(crate) struct Step {
+    name: String,
     pub(crate) units: Vec<Unit>,
     pub(crate) buffer: VecDeque<(Lot, f64)>,
     pub(crate) buffer_kg: f64,
@@ -219,6 +220,7 @@ impl Line {
                 })
                 .collect::<Result<Vec<_>, PlantError>>()?;
             steps.push(Step {
+                name: s.name.clone(),
                 units,
                 buffer: VecDeque::new(),
                 buffer_kg: 0.0,
@@ -431,6 +433,14 @@ impl Line {
         let gm = good.mass();
         let st = &mut self.steps[i];
         st.good_kg += gm;
+        tracing::debug!(
+            step = %st.name,
+            lot = good.id.0,
+            at_h = now.as_hours(),
+            kg_in = b.mass,
+            kg_good = gm,
+            "batch finished"
+        );
         let dwip = gm - b.mass;
         self.wip_add(i, now, dwip)?;
         if gm > 0.0 {
