@@ -1,9 +1,9 @@
 //! The `repm` command: run, validate and compare repm plant configurations.
 //!
 //! ```text
-//! repm run [PLANT.toml] [--replications N] [--seed S] [--threads T] [--json OUT]
+//! repm run [PLANT.toml] [--replications N] [--seed S] [--threads T] [--horizon H] [--json OUT] [--csv OUT]
 //! repm validate PLANT.toml
-//! repm compare BASE.toml SCENARIO.toml [--replications N] [--seed S] [--json OUT]
+//! repm compare BASE.toml SCENARIO.toml [--replications N] [--seed S] [--horizon H] [--json OUT]
 //! ```
 //! Without a plant file, `run` simulates the built-in reference plant
 //! (`examples/plants/ndfeb-2000tpa.toml`). Bad input exits with code 2 and a message naming
@@ -46,6 +46,9 @@ enum Command {
         /// Write the full results as JSON to this file (written atomically).
         #[arg(long)]
         json: Option<PathBuf>,
+        /// Write one CSV row of scalar KPIs per replication to this file (written atomically).
+        #[arg(long)]
+        csv: Option<PathBuf>,
     },
     /// Check a plant file and report the first error (file, line, field).
     Validate {
@@ -145,25 +148,59 @@ fn experiment(
     Ok(pool.install(|| run_replications(cfg, n, seed))?)
 }
 
-/// Writes `value` as pretty JSON to `path` through a temporary file and a rename, so a failed
-/// run leaves a previous output intact.
-fn write_json(path: &Path, value: &serde_json::Value) -> Result<(), CliError> {
+/// The scalar KPIs of every replication as CSV: a header `replication,<metric>,...` (metrics
+/// in name order), one row per replication.
+fn csv_text(e: &Experiment) -> String {
+    let mut out = String::new();
+    let Some(first) = e.runs.first() else {
+        return out;
+    };
+    let keys: Vec<String> = first.metrics().into_keys().collect();
+    out.push_str("replication");
+    for k in &keys {
+        out.push(',');
+        out.push_str(k);
+    }
+    out.push('\n');
+    for r in &e.runs {
+        let m = r.metrics();
+        out.push_str(&r.replication.to_string());
+        for k in &keys {
+            out.push(',');
+            if let Some(v) = m.get(k).filter(|v| v.is_finite()) {
+                out.push_str(&v.to_string());
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory and a rename.
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
     let io = |e: std::io::Error| CliError::Run(format!("cannot write `{}`: {e}", path.display()));
     let file_name = path
         .file_name()
-        .ok_or_else(|| CliError::Input(format!("invalid `--json` path `{}`", path.display())))?;
+        .ok_or_else(|| CliError::Input(format!("invalid output path `{}`", path.display())))?;
     let mut tmp_name = std::ffi::OsString::from(".");
     tmp_name.push(file_name);
     tmp_name.push(".tmp");
     let tmp = path.with_file_name(tmp_name);
     {
         let mut f = std::fs::File::create(&tmp).map_err(io)?;
-        serde_json::to_writer_pretty(&mut f, value)
-            .map_err(|e| CliError::Run(format!("cannot serialise results: {e}")))?;
-        f.write_all(b"\n").map_err(io)?;
+        f.write_all(bytes).map_err(io)?;
         f.sync_all().map_err(io)?;
     }
     std::fs::rename(&tmp, path).map_err(io)
+}
+
+/// Writes `value` as pretty JSON to `path` through a temporary file and a rename, so a failed
+/// run leaves a previous output intact.
+fn write_json(path: &Path, value: &serde_json::Value) -> Result<(), CliError> {
+    let mut text = serde_json::to_vec_pretty(value)
+        .map_err(|e| CliError::Run(format!("cannot serialise results: {e}")))?;
+    text.push(b'\n');
+    write_atomic(path, &text)
 }
 
 fn fmt_ci(e: &Experiment, key: &str, scale: f64, digits: usize) -> String {
@@ -292,6 +329,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
             threads,
             horizon,
             json,
+            csv,
         } => {
             let mut cfg = load(plant.as_deref())?;
             if let Some(h) = horizon {
@@ -305,6 +343,9 @@ fn run(cli: Cli) -> Result<(), CliError> {
                 let v = serde_json::to_value(&e)
                     .map_err(|err| CliError::Run(format!("cannot serialise results: {err}")))?;
                 write_json(&path, &v)?;
+            }
+            if let Some(path) = csv {
+                write_atomic(&path, csv_text(&e).as_bytes())?;
             }
             Ok(())
         }

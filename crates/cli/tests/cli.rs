@@ -49,8 +49,15 @@ fn run_builtin_plant_prints_kpis_and_writes_json() {
         "2",
         "--json",
         out.to_str().unwrap(),
+        "--csv",
+        tmp("run.csv").to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
+    let csv = std::fs::read_to_string(tmp("run.csv")).unwrap();
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(rows.len(), 3, "{csv}");
+    assert!(rows[0].starts_with("replication,") && rows[0].contains("throughput_t_per_y"));
+    assert_eq!(rows[1].split(',').count(), rows[0].split(',').count());
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("throughput [t/y]"), "{text}");
     assert!(text.contains("element balance"), "{text}");
