@@ -23,7 +23,6 @@ pub struct BlockTridiagonal {
     /// Upper blocks (block n−1 unused).
     pub upper: Vec<f64>,
     piv: Vec<usize>,
-    tmp: Vec<f64>,
 }
 
 /// A zero pivot met while factoring block row `stage`.
@@ -43,7 +42,6 @@ impl BlockTridiagonal {
             diag: vec![0.0; n * nb * nb],
             upper: vec![0.0; n * nb * nb],
             piv: vec![0; n * nb],
-            tmp: vec![0.0; nb],
         }
     }
 
@@ -138,15 +136,7 @@ impl BlockTridiagonal {
                 let d = &self.diag[k * bs..(k + 1) * bs];
                 let piv = &self.piv[k * nb..(k + 1) * nb];
                 let u = &mut self.upper[k * bs..(k + 1) * bs];
-                for c in 0..nb {
-                    for r in 0..nb {
-                        self.tmp[r] = u[r * nb + c];
-                    }
-                    lu_solve(d, piv, nb, &mut self.tmp);
-                    for r in 0..nb {
-                        u[r * nb + c] = self.tmp[r];
-                    }
-                }
+                lu_solve_rows(d, piv, nb, u);
             }
         }
         Ok(())
@@ -225,6 +215,47 @@ fn lu_in_place(a: &mut [f64], piv: &mut [usize], n: usize) -> bool {
         }
     }
     true
+}
+
+/// Solves with factors from [`lu_in_place`] for all `n` columns of the row-major `n × n`
+/// matrix `b` at once, in place, with contiguous row operations.
+fn lu_solve_rows(lu: &[f64], piv: &[usize], n: usize, b: &mut [f64]) {
+    for col in 0..n {
+        let p = piv[col];
+        if p != col {
+            for c in 0..n {
+                b.swap(col * n + c, p * n + c);
+            }
+        }
+        let (top, bottom) = b.split_at_mut((col + 1) * n);
+        let prow = &top[col * n..];
+        for r in col + 1..n {
+            let f = lu[r * n + col];
+            if f != 0.0 {
+                let row = &mut bottom[(r - col - 1) * n..(r - col) * n];
+                for (v, pv) in row.iter_mut().zip(prow) {
+                    *v -= f * pv;
+                }
+            }
+        }
+    }
+    for r in (0..n).rev() {
+        let (top, bottom) = b.split_at_mut((r + 1) * n);
+        let row = &mut top[r * n..];
+        for c in r + 1..n {
+            let f = lu[r * n + c];
+            if f != 0.0 {
+                let crow = &bottom[(c - r - 1) * n..(c - r) * n];
+                for (v, cv) in row.iter_mut().zip(crow) {
+                    *v -= f * cv;
+                }
+            }
+        }
+        let inv = 1.0 / lu[r * n + r];
+        for v in row.iter_mut() {
+            *v *= inv;
+        }
+    }
 }
 
 /// Solves with factors from [`lu_in_place`], in place.

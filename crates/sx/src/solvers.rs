@@ -457,7 +457,7 @@ fn refined_solve(
             corr[i] = rhs[i] - corr[i];
             worst = worst.max(corr[i].abs());
         }
-        if worst.is_nan() || worst <= 1e-13 * bnorm || worst >= 0.5 * last {
+        if worst.is_nan() || worst <= 1e-10 * bnorm || worst >= 0.5 * last {
             break;
         }
         last = worst;
