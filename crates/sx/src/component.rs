@@ -77,7 +77,20 @@ pub fn is_rare_earth(symbol: &str) -> bool {
     RARE_EARTHS.contains(&symbol)
 }
 
+/// Molar mass of NH₄⁺ \[kg·mol⁻¹\] (N 14.007 + 4 × H 1.008, IUPAC 2021 conventional values).
+pub const NH4_MOLAR_MASS: f64 = 0.018039;
+
 impl Component {
+    /// The element this component is, from `repm-material` (`None` for `"NH4"`).
+    pub fn element(&self) -> Option<repm_material::Element> {
+        repm_material::Element::from_symbol(&self.symbol)
+    }
+
+    /// Molar mass \[kg·mol⁻¹\]: the element's standard atomic weight, or NH₄⁺'s.
+    pub fn molar_mass(&self) -> f64 {
+        self.element().map_or(NH4_MOLAR_MASS, |e| e.molar_mass())
+    }
+
     /// Validates a spec; `field` names it in errors.
     pub fn from_spec(spec: &ComponentSpec, field: &str) -> Result<Self, SxError> {
         let default = default_charge(&spec.symbol);
@@ -111,5 +124,33 @@ impl Component {
             charge,
             extractant_units: n,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_symbols_are_repm_material_elements() {
+        for s in KNOWN_SYMBOLS {
+            let c = Component::from_spec(&ComponentSpec::new(s), "c").unwrap();
+            if s == "NH4" {
+                assert!(c.element().is_none());
+            } else {
+                let e = c
+                    .element()
+                    .unwrap_or_else(|| panic!("{s} is not a repm-material element"));
+                assert_eq!(e.symbol(), s);
+                assert!(c.molar_mass() > 0.0);
+            }
+        }
+        // Nd: IUPAC 144.242 g/mol
+        let nd = Component::from_spec(&ComponentSpec::new("Nd"), "c").unwrap();
+        assert!((nd.molar_mass() - 0.144242).abs() < 1e-9);
+        assert!(matches!(
+            Component::from_spec(&ComponentSpec::new("Zz"), "components[3]"),
+            Err(SxError::UnknownComponent { .. })
+        ));
     }
 }

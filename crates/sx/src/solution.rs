@@ -75,6 +75,8 @@ pub struct ProductReport {
     pub flow: f64,
     /// Molar flows per component [mol·s⁻¹].
     pub molar_flows: Vec<f64>,
+    /// Mass flows per component (as element, or NH₄⁺) [kg·s⁻¹].
+    pub mass_flows: Vec<f64>,
     /// Purity per component: mole fraction among the metal components (saponification cation
     /// excluded) [-].
     pub purity: Vec<f64>,
@@ -257,7 +259,13 @@ pub(crate) fn build_solution(
                 acid_out += o.flow * (h + c.sulfate[o.stage] * h / (h + c.ka));
             }
         }
+        let mass_flows = molar
+            .iter()
+            .zip(&c.components)
+            .map(|(m, comp)| m * comp.molar_mass())
+            .collect();
         products.push(ProductReport {
+            mass_flows,
             name: o.name.clone(),
             phase: o.phase,
             stage: o.stage,
