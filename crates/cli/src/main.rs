@@ -229,10 +229,11 @@ fn print_summary(cfg: &PlantConfig, e: &Experiment, secs: f64) -> String {
     };
     wln!(
         out,
-        "plant `{}`: {} replication(s) of {:.1} d, seed {}, {:.0} % intervals ({:.2} s)",
+        "plant `{}`: {} replication(s) of {:.1} d after {:.1} d warm-up, seed {}, {:.0} % intervals ({:.2} s)",
         cfg.name,
         n,
         cfg.horizon / 86_400.0,
+        cfg.warmup / 86_400.0,
         e.seed,
         100.0 * e.confidence,
         secs
@@ -263,13 +264,14 @@ fn print_summary(cfg: &PlantConfig, e: &Experiment, secs: f64) -> String {
     );
     wln!(
         out,
-        "{:<34} {:>12.2e}   (in {:.0} t = products {:.0} + scrap {:.0} + losses {:.0} + inventory {:.0})",
+        "{:<34} {:>12.2e}   (in {:.0} t + initial {:.0} = products {:.0} + scrap {:.0} + losses {:.0} + inventory {:.0})",
         "element balance, max rel. error",
         e.runs
             .iter()
             .map(|r| r.balance.max_relative_error)
             .fold(0.0, f64::max),
         r0.balance.inputs_kg / 1e3,
+        r0.balance.initial_inventory_kg / 1e3,
         r0.balance.products_kg / 1e3,
         r0.balance.scrap_kg / 1e3,
         r0.balance.losses_kg / 1e3,

@@ -46,7 +46,14 @@ pub struct PlantConfig {
     /// Simulated time per replication \[s\] (e.g. `"365 d"`). Default 365 d.
     #[serde(default = "default_horizon", deserialize_with = "de_time")]
     pub horizon: f64,
+    /// Warm-up before the measured horizon \[s\] (e.g. `"30 d"`): the plant starts empty, runs
+    /// `warmup`, then every statistic and flow is reset and the next `horizon` is measured;
+    /// the material in the plant at the end of the warm-up enters the element balance as
+    /// initial inventory. Default 0.
+    #[serde(default, deserialize_with = "de_time")]
+    pub warmup: f64,
     /// Number of replications for `repm run` (≥ 1). Default 10.
+
     #[serde(default = "default_replications")]
     pub replications: u32,
     /// Confidence level of the replication intervals \[-\], in (0, 1). Default 0.95.

@@ -127,7 +127,14 @@ pub(crate) struct Line {
     pub(crate) qstats: QualityStats,
     qrng: ChaCha8Rng,
     props_cache: Vec<(ElementVector, f64, f64)>,
+    /// End of the warm-up (statistics reset).
+    warmup: SimTime,
+    /// Element masses in the plant at the end of the warm-up \[kg\].
+    pub(crate) initial_inventory: ElementVector,
 }
+
+/// Timer tag of the end of the warm-up.
+const WARMUP_TAG: u64 = u64::MAX;
 
 fn normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
     // Box–Muller (one value); u1 in (0, 1].
@@ -273,6 +280,8 @@ impl Line {
             qstats: QualityStats::default(),
             qrng: stream(seed, rep, "quality"),
             props_cache: Vec::new(),
+            warmup: SimTime::from_secs_f64(cfg.warmup)?,
+            initial_inventory: ElementVector::zeros(),
         })
     }
 
@@ -645,6 +654,61 @@ impl Line {
         Ok(inv)
     }
 
+    /// Element masses \[kg\] of every lot in the plant, without advancing the machines (valid
+    /// when no machine transition is due, e.g. after all normal-priority events of `now`).
+    fn inventory_snapshot(&self) -> ElementVector {
+        let mut inv = ElementVector::zeros();
+        for (l, _) in &self.pool {
+            inv += l.element_masses();
+        }
+        for st in &self.steps {
+            for (l, _) in &st.buffer {
+                inv += l.element_masses();
+            }
+            for u in &st.units {
+                if let Some((l, _)) = &u.blocked {
+                    inv += l.element_masses();
+                }
+                if let Some(b) = u.machine.job() {
+                    inv += b.lot.element_masses();
+                }
+            }
+        }
+        inv
+    }
+
+    /// End of the warm-up: resets every statistic and flow, keeps the material in the plant as
+    /// initial inventory.
+    fn end_warmup(&mut self, now: SimTime) -> Result<(), PlantError> {
+        self.initial_inventory = self.inventory_snapshot();
+        for st in &mut self.steps {
+            for u in &mut st.units {
+                u.machine.reset_stats(now)?;
+            }
+            st.in_kg = 0.0;
+            st.good_kg = 0.0;
+            st.done_kg = 0.0;
+            st.batches = 0;
+            st.batch_scraps = 0;
+            st.recycled_in_kg = 0.0;
+            st.wip.reset(now)?;
+        }
+        self.flows = Flows {
+            feed: ElementVector::zeros(),
+            additions: ElementVector::zeros(),
+            products: ElementVector::zeros(),
+            swarf: ElementVector::zeros(),
+            losses: ElementVector::zeros(),
+            product_kg: 0.0,
+            product_lots: 0,
+            recycled_scrap_kg: 0.0,
+            recycled_product_kg: 0.0,
+        };
+        self.qstats = QualityStats::default();
+        tracing::info!(at_h = now.as_hours(), "warm-up ended: statistics reset");
+        Ok(())
+    }
+
     /// The lot id source's next id (number of lots created + 1).
     pub(crate) fn lots_created(&mut self) -> u64 {
         self.ids.next().0 - 1
@@ -687,11 +751,18 @@ fn to_des(e: PlantError) -> repm_des::DesError {
 
 impl Model<()> for Line {
     fn init(&mut self, ctx: &mut Context<'_, ()>) -> repm_des::Result<()> {
+        if self.warmup > SimTime::ZERO {
+            // lowest priority: after every machine event of that instant
+            ctx.schedule_at(self.warmup, Priority::LOWEST, WARMUP_TAG)?;
+        }
         self.dispatch(ctx).map_err(to_des)
     }
 
     fn handle(&mut self, ctx: &mut Context<'_, ()>, event: Event<()>) -> repm_des::Result<()> {
         if let Event::Timer { tag } = event {
+            if tag == WARMUP_TAG {
+                return self.end_warmup(ctx.now()).map_err(to_des);
+            }
             let g = usize::try_from(tag).unwrap_or(usize::MAX);
             if g < self.index.len() {
                 return self.on_timer(ctx, g).map_err(to_des);
