@@ -115,7 +115,12 @@ fn short_absorption_leaves_coarse_undecrepitated_flakes() {
         .unwrap()
         .run(&feed, 1e3)
         .unwrap();
-    assert!(r_short.x_gb < 0.9 && r_full.x_gb > 0.999, "{} {}", r_short.x_gb, r_full.x_gb);
+    assert!(
+        r_short.x_gb < 0.9 && r_full.x_gb > 0.999,
+        "{} {}",
+        r_short.x_gb,
+        r_full.x_gb
+    );
     assert!(r_short.psd.d90() > r_full.psd.d90());
     let coarse = r_short.psd.fraction_above(0.7e-3);
     assert_relative_eq!(
