@@ -30,7 +30,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             r.product_mass, r.sm_yield
         );
         println!("  Ca per kg product       {:.3} kg/kg", r.calcium_per_kg);
-        println!("  leach water             {:.2} kg/kg", r.water_per_kg);
+        println!(
+            "  leach water             {:.2} kg/kg, acetic acid {:.3} kg/kg",
+            r.water_per_kg, r.acid_per_kg
+        );
+        match (r.reduction_heat, r.electric_energy) {
+            (Some(q), Some(e)) => println!(
+                "  reduction heat          {:.1} MJ, furnace electricity {:.1} kWh/kg",
+                q / 1e6,
+                e / 3.6e6 / r.product_mass
+            ),
+            _ => println!(
+                "  reduction heat          not computed (a species is missing from the data set)"
+            ),
+        }
         println!(
             "  leach heat released     {:.1} MJ, H2 released {:.1} mol ({:.0} L at STP)\n",
             r.leach_heat / 1e6,

@@ -12,6 +12,9 @@
 //! * Leaching (R4–R6): CaO + H₂O → Ca(OH)₂ and Ca + 2 H₂O → Ca(OH)₂ + H₂ (heat and hydrogen),
 //!   water per kg CaO, residual Ca and O in the product.
 
+use repm_material::thermo::{
+    ChargeItem, DataSetName, InputConvention, ThermoSet, heat_to_temperature,
+};
 use repm_material::units::{Temperature, TimeSpan, de_si};
 use repm_material::{Element, Formula};
 use serde::{Deserialize, Serialize};
@@ -67,6 +70,14 @@ pub struct RdConfig {
     pub residual_calcium: f64,
     /// O mass fraction of the leached product (as Sm₂O₃) \[-\]. Default 3e-3 **(est.)**.
     pub residual_oxygen: f64,
+    /// Dilute acetic acid (as CH₃COOH) used in the final wash per kg product \[kg·kg⁻¹\]; it
+    /// leaves with the wash liquor (consumption only). Default 0.05 **(est.)** (the 1994 R-D
+    /// study washed with aqueous NH₄Cl; acetic acid is the common alternative).
+    pub acid_per_product: f64,
+    /// Furnace efficiency: heat into the charge per electric energy \[-\]. Default 0.5 **(est.)**.
+    pub furnace_efficiency: f64,
+    /// Thermochemistry data set for the reduction heat. Default FREED-derived.
+    pub thermo_data_set: DataSetName,
 }
 
 impl Default for RdConfig {
@@ -88,6 +99,9 @@ impl Default for RdConfig {
             water_per_cao: 20.0,
             residual_calcium: 1e-3,
             residual_oxygen: 3e-3,
+            acid_per_product: 0.05,
+            furnace_efficiency: 0.5,
+            thermo_data_set: DataSetName::FreedDerived,
         }
     }
 }
@@ -117,6 +131,13 @@ pub struct RdResult {
     pub calcium_per_kg: f64,
     /// Water per kg product \[kg·kg⁻¹\].
     pub water_per_kg: f64,
+    /// Acetic acid per kg product \[kg·kg⁻¹\].
+    pub acid_per_kg: f64,
+    /// Heat to bring the charge from 298.15 K to the hold temperature and react it \[J\]
+    /// (R7), `None` when a species is missing from the data set (e.g. a 2:17-type formula).
+    pub reduction_heat: Option<f64>,
+    /// Electric energy of the reduction furnace \[J\] (`None` as for `reduction_heat`).
+    pub electric_energy: Option<f64>,
 }
 
 impl RdConfig {
@@ -162,6 +183,14 @@ impl RdConfig {
         non_negative("rd.water_per_cao", self.water_per_cao)?;
         in_range("rd.residual_calcium", self.residual_calcium, 0.0, 0.05)?;
         in_range("rd.residual_oxygen", self.residual_oxygen, 0.0, 0.05)?;
+        in_range("rd.acid_per_product", self.acid_per_product, 0.0, 1.0)?;
+        if !(self.furnace_efficiency > 0.0 && self.furnace_efficiency <= 1.0) {
+            return Err(ReductionError::invalid(
+                "rd.furnace_efficiency",
+                self.furnace_efficiency,
+                "must lie in (0, 1]",
+            ));
+        }
         Ok(())
     }
 
@@ -251,6 +280,11 @@ pub fn reduce_diffuse(cfg: &RdConfig) -> Result<RdResult> {
     let mut leachate = Ledger::new();
     leachate.add("Ca(OH)2", cao_leached + ca_metal_leached);
     leachate.add(h2o_l, water - water_stoich);
+    // Acid wash: consumption only, leaves with the liquor.
+    let acid = "C2H4O2";
+    let n_acid = cfg.acid_per_product * cfg.batch_product_mass / Formula::parse(acid)?.molar_mass();
+    inputs.add(acid, n_acid);
+    leachate.add(acid, n_acid);
     let mut gas = Ledger::new();
     gas.add("Sm", sm_vap);
     gas.add("H2", ca_metal_leached);
@@ -261,6 +295,9 @@ pub fn reduce_diffuse(cfg: &RdConfig) -> Result<RdResult> {
     let leach_heat =
         -(cao_leached * (h_caoh2 - h_cao - h_h2o) + ca_metal_leached * (h_caoh2 - 2.0 * h_h2o));
     product.clean(1e-12)?;
+    // R7: heat of the reduction step, charge at 298.15 K → products at the hold temperature
+    // (before leaching: intermetallic, free metals, CaO, excess Ca, Sm vapour).
+    let reduction_heat = reduction_step_heat(cfg, &inputs, &product, cao, ca_left, sm_vap)?;
     let product_mass = product.mass()?;
     let sm_in_product: f64 = product.element_amounts()?[Element::Sm];
     Ok(RdResult {
@@ -271,9 +308,62 @@ pub fn reduce_diffuse(cfg: &RdConfig) -> Result<RdResult> {
         hydrogen: ca_metal_leached,
         calcium_per_kg: ca * Element::Ca.molar_mass() / product_mass,
         water_per_kg: water * m_h2o / product_mass,
+        acid_per_kg: cfg.acid_per_product * cfg.batch_product_mass / product_mass,
+        electric_energy: reduction_heat.map(|q| q.max(0.0) / cfg.furnace_efficiency),
+        reduction_heat,
         inputs,
         product,
         leachate,
         gas,
     })
+}
+
+/// Heat \[J\] of the reduction step (R7): charge (oxides, metals, Ca) at 298.15 K → products at
+/// the hold temperature: the intermetallic and free metals as leached minus the residual oxide
+/// bookkeeping, all CaO, the excess Ca and the Sm vapour. `None` when the data set lacks a
+/// species (the value would be wrong, not approximate).
+fn reduction_step_heat(
+    cfg: &RdConfig,
+    inputs: &Ledger,
+    product: &Ledger,
+    cao: f64,
+    ca_left: f64,
+    sm_vap: f64,
+) -> Result<Option<f64>> {
+    let set = ThermoSet::new(cfg.thermo_data_set)?;
+    let charge: Vec<ChargeItem> = inputs
+        .items()
+        .iter()
+        .filter(|(s, _)| s != "H2O" && s != "C2H4O2")
+        .map(|(s, n)| ChargeItem::new(s, *n, 298.15))
+        .collect();
+    // Before leaching the Sm2O3 and CaO of the product are still Sm and part of the CaO.
+    let mut hot = Ledger::new();
+    for (s, n) in product.items() {
+        match s.as_str() {
+            "Sm2O3" => hot.add("Sm", 2.0 * n),
+            "CaO" => {}
+            _ => hot.add(&s, n),
+        }
+    }
+    hot.add("CaO", cao);
+    hot.add("Ca", ca_left);
+    hot.add("Sm(g)", sm_vap);
+    let items = hot.items();
+    let missing = items
+        .iter()
+        .map(|(s, _)| s.as_str())
+        .chain(charge.iter().map(|c| c.species.as_str()))
+        .any(|s| set.species(s).is_err());
+    if missing {
+        tracing::warn!(product = %cfg.product, "reduction heat not computed: a species is missing from the data set");
+        return Ok(None);
+    }
+    Ok(Some(heat_to_temperature(
+        &set,
+        &charge,
+        &items,
+        cfg.temperature,
+        InputConvention::MechanicalMixture,
+    )?))
 }

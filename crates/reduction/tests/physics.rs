@@ -331,3 +331,25 @@ fn bad_inputs_are_errors_naming_the_field() {
     .to_string();
     assert!(e.contains("rd.product"), "{e}");
 }
+
+#[test]
+fn rd_reduction_heat_is_computed_for_smco5_and_refused_for_missing_species() {
+    let r = repm_reduction::rd::reduce_diffuse(&RdConfig::default()).unwrap();
+    let q = r
+        .reduction_heat
+        .expect("SmCo5, Sm2O3, Co, Ca, CaO, ZrO2-free charge are all in the data");
+    // Heating ~100 kg of charge to 1150 °C needs tens of MJ; Ca reducing Sm2O3 gives some back.
+    assert!(q > 1e7 && q < 2e8, "Q = {q} J");
+    assert!(r.electric_energy.unwrap() >= q);
+    // A 2:17-type formula with Zr is not in the thermochemistry data: no silent number.
+    let cfg = RdConfig {
+        product: "Sm(Co0.67Fe0.22Cu0.1Zr0.02)7.2".into(),
+        ..RdConfig::default()
+    };
+    assert!(
+        repm_reduction::rd::reduce_diffuse(&cfg)
+            .unwrap()
+            .reduction_heat
+            .is_none()
+    );
+}
