@@ -3,8 +3,7 @@
 //! Rare-earth separation plants split La…Lu in counter-current mixer-settler cascades: an
 //! aqueous liquor flows one way, an organic extractant (P507/PC88A, D2EHPA, Cyanex 272 in
 //! kerosene, often partly saponified) the other, through extraction, scrub and strip sections.
-//! This crate models such cascades at steady state and (see the design and dynamics modules
-//! as they land) in design and in time.
+//! This crate models such cascades at steady state, designs them, and follows them in time.
 //!
 //! ## Guided tour
 //! - [`component`]: the extractable ions, with charge z and extractant stoichiometry n.
@@ -24,6 +23,13 @@
 //! - [`cases`]: the benchmark cases (a), (b), (c) shared by benches, examples, tests and the
 //!   SciPy peer.
 //! - [`data`]: separation factors and extractant properties with source and confidence.
+//! - [`design`]: Kremser (stages ↔ recovery at constant D, exact at E = 1), Fenske minimum
+//!   stages, Xu Guangxian's two-outlet theory (purification factors, optimum extraction ratios,
+//!   controlling section, stage numbers) and `design::search`, the least-cost integer stages and
+//!   flows on the rigorous model (Xu's formulas are typically a few stages optimistic).
+//! - [`dynamics`]: holdup cascades integrated by variable-step BDF2 on the block-tridiagonal
+//!   Newton with exact conservation, purity state events, and `dynamics::des_model`, the
+//!   cascade as a `repm-des` model (feed/flow changes, total reflux, outages as events).
 //!
 //! ## Example: a Pr/Nd fractional extraction at constant β
 //! ```
