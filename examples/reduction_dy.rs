@@ -7,7 +7,8 @@
 use std::collections::BTreeMap;
 
 use repm_des::replication::ReplicationRunner;
-use repm_des::{Event, Model, Port, Ports, SimTime, Simulation};
+use repm_des::sink::Sink;
+use repm_des::{SimTime, Simulation};
 use repm_material::Lot;
 use repm_reduction::calciothermic::reduce;
 use repm_reduction::events::{CalciothermicFurnace, CalciothermicFurnaceConfig};
@@ -18,32 +19,6 @@ const WEEK_S: u64 = 7 * 24 * 3600;
 const REPLICATIONS: u32 = 20;
 /// Master seed.
 const SEED: u64 = 2026;
-
-/// Holds the metal lots.
-#[derive(Default)]
-struct Store {
-    metal: f64,
-}
-
-impl Model<Lot> for Store {
-    fn ports(&self) -> Ports {
-        const IN: &[Port] = &[Port::typed("in", "Lot")];
-        Ports {
-            inputs: IN,
-            outputs: &[],
-        }
-    }
-    fn handle(
-        &mut self,
-        _ctx: &mut repm_des::Context<'_, Lot>,
-        ev: Event<Lot>,
-    ) -> repm_des::Result<()> {
-        if let Event::Message { msg, .. } = ev {
-            self.metal += msg.mass();
-        }
-        Ok(())
-    }
-}
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt()
@@ -84,7 +59,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let furnace = CalciothermicFurnace::new(cfg.clone(), 1).map_err(|x| e(&x))?;
         let f = sim.add_model("dy-furnace", furnace).map_err(|x| e(&x))?;
         let s = sim
-            .add_model("dy-store", Store::default())
+            .add_model("dy-store", Sink::<Lot>::new())
             .map_err(|x| e(&x))?;
         sim.connect(f, "metal", s, "in").map_err(|x| e(&x))?;
         sim.run_until(SimTime::from_secs(WEEK_S).map_err(|x| e(&x))?)

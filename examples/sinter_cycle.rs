@@ -5,7 +5,8 @@
 //!
 //! Run: `cargo run --release --example sinter_cycle`.
 
-use repm_des::{Context, Event, Model, Port, Ports, SimTime, Simulation};
+use repm_des::sink::Sink;
+use repm_des::{SimTime, Simulation};
 use repm_material::{Form, Lot, LotId, LotIdSource};
 use repm_sinter::TemperatureProgramme;
 use repm_sinter::anneal::{AnnealResponse, TwoStageAnneal};
@@ -15,27 +16,6 @@ use repm_sinter::magnet::{
     CoercivityModel, MagnetComposition, Microstructure, evaluate, phase_constitution,
 };
 use repm_sinter::programme::ZERO_CELSIUS;
-
-#[derive(Debug, Default)]
-struct Sink {
-    lots: Vec<(SimTime, Lot)>,
-}
-
-impl Model<Lot> for Sink {
-    fn ports(&self) -> Ports {
-        const IN: &[Port] = &[Port::typed("in", "lot")];
-        Ports {
-            inputs: IN,
-            outputs: &[],
-        }
-    }
-    fn handle(&mut self, ctx: &mut Context<'_, Lot>, ev: Event<Lot>) -> repm_des::Result<()> {
-        if let Event::Message { msg, .. } = ev {
-            self.lots.push((ctx.now(), msg));
-        }
-        Ok(())
-    }
-}
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt()
@@ -137,8 +117,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             LotIdSource::starting_at(200),
         )?,
     )?;
-    let out = sim.add_model("out", Sink::default())?;
-    let scrap = sim.add_model("scrap", Sink::default())?;
+    let out = sim.add_model("out", Sink::<Lot>::new())?;
+    let scrap = sim.add_model("scrap", Sink::<Lot>::new())?;
     sim.connect(f1, "product", f2, "charge")?;
     sim.connect(f2, "product", out, "in")?;
     sim.connect(f1, "scrap", scrap, "in")?;
@@ -154,7 +134,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     sim.inject(f1, "charge", SimTime::ZERO, charge)?;
     sim.run()?;
     println!("\nevent run (seed 42): 800 kg charge, sinter furnace then anneal furnace");
-    for (t, lot) in &sim.model::<Sink>(out)?.lots {
+    for (t, lot) in &sim.model::<Sink<Lot>>(out)?.received {
         if let Form::SinteredMagnet {
             density,
             grain_size,
@@ -187,7 +167,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     println!(
         "  scrapped charges: {}",
-        sim.model::<Sink>(scrap)?.lots.len()
+        sim.model::<Sink<Lot>>(scrap)?.received.len()
     );
     Ok(())
 }

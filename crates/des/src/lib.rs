@@ -106,6 +106,7 @@ pub mod model;
 pub mod queue;
 pub mod rng;
 pub mod sim;
+pub mod sink;
 pub mod time;
 
 // Statistics, replications and plant building blocks.

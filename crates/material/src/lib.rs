@@ -94,7 +94,7 @@ pub use element::{AtomicWeightKind, AtomicWeightRecord, Element, N_ELEMENTS};
 pub use error::MaterialError;
 pub use form::{Form, ParticleSizeDistribution};
 pub use formula::{Formula, Phase};
-pub use lot::{Lot, LotId, LotIdSource};
+pub use lot::{LOT_PORT_KIND, Lot, LotId, LotIdSource};
 pub use reaction::Reaction;
 pub use stream::Stream;
 pub use vector::ElementVector;

@@ -33,6 +33,11 @@ impl fmt::Display for LotId {
     }
 }
 
+/// Port kind label for ports that carry [`Lot`]s between `repm-des` models. Every process
+/// crate declares its lot ports with it (`Port::typed("metal", LOT_PORT_KIND)`), so a model of
+/// one crate connects to a model of another (`connect` refuses differing kinds).
+pub const LOT_PORT_KIND: &str = "lot";
+
 /// A deterministic source of fresh [`LotId`]s (a counter; serialisable for checkpoints).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LotIdSource {

@@ -22,7 +22,7 @@ use std::time::Duration;
 use rand::Rng;
 use repm_des::{Context, DesError, Event, Model, OutPort, Port, Ports};
 use repm_material::units::{Mass, TimeSpan};
-use repm_material::{ElementVector, Lot, LotIdSource};
+use repm_material::{ElementVector, LOT_PORT_KIND, Lot, LotIdSource};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{PowderError, check_nonneg, check_range};
@@ -210,8 +210,11 @@ impl StripCasterModel {
 
 impl<M: From<Lot> + TryInto<Lot> + 'static> Model<M> for StripCasterModel {
     fn ports(&self) -> Ports {
-        const IN: &[Port] = &[Port::typed("melt", "lot")];
-        const OUT: &[Port] = &[Port::typed("flakes", "lot"), Port::typed("loss", "lot")];
+        const IN: &[Port] = &[Port::typed("melt", LOT_PORT_KIND)];
+        const OUT: &[Port] = &[
+            Port::typed("flakes", LOT_PORT_KIND),
+            Port::typed("loss", LOT_PORT_KIND),
+        ];
         Ports {
             inputs: IN,
             outputs: OUT,
@@ -412,11 +415,11 @@ impl HdFurnaceModel {
 
 impl<M: From<Lot> + TryInto<Lot> + 'static> Model<M> for HdFurnaceModel {
     fn ports(&self) -> Ports {
-        const IN: &[Port] = &[Port::typed("charge", "lot")];
+        const IN: &[Port] = &[Port::typed("charge", LOT_PORT_KIND)];
         const OUT: &[Port] = &[
-            Port::typed("powder", "lot"),
-            Port::typed("reject", "lot"),
-            Port::typed("offgas", "lot"),
+            Port::typed("powder", LOT_PORT_KIND),
+            Port::typed("reject", LOT_PORT_KIND),
+            Port::typed("offgas", LOT_PORT_KIND),
         ];
         Ports {
             inputs: IN,
@@ -555,11 +558,11 @@ impl JetMillModel {
 
 impl<M: From<Lot> + TryInto<Lot> + 'static> Model<M> for JetMillModel {
     fn ports(&self) -> Ports {
-        const IN: &[Port] = &[Port::typed("feed", "lot")];
+        const IN: &[Port] = &[Port::typed("feed", LOT_PORT_KIND)];
         const OUT: &[Port] = &[
-            Port::typed("powder", "lot"),
-            Port::typed("fines", "lot"),
-            Port::typed("offgas", "lot"),
+            Port::typed("powder", LOT_PORT_KIND),
+            Port::typed("fines", LOT_PORT_KIND),
+            Port::typed("offgas", LOT_PORT_KIND),
         ];
         Ports {
             inputs: IN,
@@ -637,8 +640,11 @@ impl PressModel {
 
 impl<M: From<Lot> + TryInto<Lot> + 'static> Model<M> for PressModel {
     fn ports(&self) -> Ports {
-        const IN: &[Port] = &[Port::typed("powder", "lot")];
-        const OUT: &[Port] = &[Port::typed("compacts", "lot"), Port::typed("loss", "lot")];
+        const IN: &[Port] = &[Port::typed("powder", LOT_PORT_KIND)];
+        const OUT: &[Port] = &[
+            Port::typed("compacts", LOT_PORT_KIND),
+            Port::typed("loss", LOT_PORT_KIND),
+        ];
         Ports {
             inputs: IN,
             outputs: OUT,

@@ -2,7 +2,8 @@
 //! every output port collected, checked for element conservation (gases included), lot
 //! genealogy and bit-identical reruns with one seed.
 
-use repm_des::{Context, Event, Model, Port, Ports, SimTime, Simulation};
+use repm_des::sink::Sink;
+use repm_des::{SimTime, Simulation};
 use repm_material::balance::ElementBalance;
 use repm_material::{ElementVector, Lot, LotIdSource};
 use repm_powder::events::{
@@ -15,27 +16,6 @@ use repm_powder::lots;
 use repm_powder::press::{FieldPress, PressConfig};
 use repm_powder::recipe::Recipe;
 use repm_powder::strip_cast::{StripCaster, StripCasterConfig};
-
-#[derive(Debug, Default)]
-struct Sink {
-    lots: Vec<(SimTime, Lot)>,
-}
-
-impl Model<Lot> for Sink {
-    fn ports(&self) -> Ports {
-        const IN: &[Port] = &[Port::typed("in", "lot")];
-        Ports {
-            inputs: IN,
-            outputs: &[],
-        }
-    }
-    fn handle(&mut self, ctx: &mut Context<'_, Lot>, ev: Event<Lot>) -> repm_des::Result<()> {
-        if let Event::Message { msg, .. } = ev {
-            self.lots.push((ctx.now(), msg));
-        }
-        Ok(())
-    }
-}
 
 struct Run {
     inputs: ElementVector,
@@ -103,7 +83,7 @@ fn run(seed: u64) -> Run {
         (p, "loss"),
     ] {
         let s = sim
-            .add_model(format!("sink_{port}_{}", sinks.len()), Sink::default())
+            .add_model(format!("sink_{port}_{}", sinks.len()), Sink::<Lot>::new())
             .unwrap();
         sim.connect(from, port, s, "in").unwrap();
         sinks.push(s);
@@ -125,7 +105,7 @@ fn run(seed: u64) -> Run {
     let mut outputs = ElementVector::zeros();
     let mut compacts = Vec::new();
     for (i, s) in sinks.iter().enumerate() {
-        for (t, lot) in &sim.model::<Sink>(*s).unwrap().lots {
+        for (t, lot) in &sim.model::<Sink<Lot>>(*s).unwrap().received {
             outputs += lot.element_masses();
             if i == 5 {
                 compacts.push((*t, lot.clone()));

@@ -14,7 +14,7 @@ use repm_des::{
     Context, DesError, Event, EventHandle, Model, OutPort, Port, Ports, Priority, SimTime,
 };
 use repm_material::units::{Mass, TimeSpan, de_si};
-use repm_material::{Form, Lot, LotIdSource};
+use repm_material::{Form, LOT_PORT_KIND, Lot, LotIdSource};
 use serde::{Deserialize, Serialize};
 
 use crate::calciothermic::{CalciothermicConfig, RemeltConfig, reduce, remelt};
@@ -271,7 +271,10 @@ impl CalciothermicFurnace {
 
 impl<M: From<Lot> + 'static> Model<M> for CalciothermicFurnace {
     fn ports(&self) -> Ports {
-        const OUT: &[Port] = &[Port::typed("metal", "Lot"), Port::typed("slag", "Lot")];
+        const OUT: &[Port] = &[
+            Port::typed("metal", LOT_PORT_KIND),
+            Port::typed("slag", LOT_PORT_KIND),
+        ];
         Ports {
             inputs: &[],
             outputs: OUT,
@@ -552,7 +555,7 @@ impl ElectrolysisCellModel {
 
 impl<M: From<Lot> + 'static> Model<M> for ElectrolysisCellModel {
     fn ports(&self) -> Ports {
-        const OUT: &[Port] = &[Port::typed("metal", "Lot")];
+        const OUT: &[Port] = &[Port::typed("metal", LOT_PORT_KIND)];
         Ports {
             inputs: &[],
             outputs: OUT,

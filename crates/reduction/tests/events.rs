@@ -1,7 +1,8 @@
 //! The event wrappers on the repm-des clock: campaigns run, balances close, one seed gives one
 //! result, and a checkpoint restores bit-identically.
 
-use repm_des::{Event, Model, Port, Ports, SimTime, Simulation};
+use repm_des::sink::Sink;
+use repm_des::{SimTime, Simulation};
 use repm_material::Lot;
 use repm_material::balance::ElementBalance;
 use repm_reduction::Ledger;
@@ -9,39 +10,6 @@ use repm_reduction::events::{
     CalciothermicFurnace, CalciothermicFurnaceConfig, ElectrolysisCellConfig,
     ElectrolysisCellModel, FeedPolicy,
 };
-
-/// Collects lots.
-#[derive(Default, serde::Serialize, serde::Deserialize)]
-struct Sink {
-    lots: Vec<Lot>,
-}
-
-impl Model<Lot> for Sink {
-    fn ports(&self) -> Ports {
-        const IN: &[Port] = &[Port::typed("in", "Lot")];
-        Ports {
-            inputs: IN,
-            outputs: &[],
-        }
-    }
-    fn handle(
-        &mut self,
-        _ctx: &mut repm_des::Context<'_, Lot>,
-        ev: Event<Lot>,
-    ) -> repm_des::Result<()> {
-        if let Event::Message { msg, .. } = ev {
-            self.lots.push(msg);
-        }
-        Ok(())
-    }
-    fn snapshot(&self) -> repm_des::Result<serde_json::Value> {
-        repm_des::checkpoint::to_value(self)
-    }
-    fn restore(&mut self, state: serde_json::Value) -> repm_des::Result<()> {
-        *self = repm_des::checkpoint::from_value(state)?;
-        Ok(())
-    }
-}
 
 const WEEK: u64 = 7 * 24 * 3600;
 
@@ -53,15 +21,14 @@ fn furnace_run(seed: u64) -> (u64, f64, f64) {
             CalciothermicFurnace::new(CalciothermicFurnaceConfig::default(), 1).unwrap(),
         )
         .unwrap();
-    let sink = sim.add_model("metal-store", Sink::default()).unwrap();
+    let sink = sim.add_model("metal-store", Sink::<Lot>::new()).unwrap();
     sim.connect(f, "metal", sink, "in").unwrap();
     sim.run_until(SimTime::from_secs(WEEK).unwrap()).unwrap();
     let fur = sim.model::<CalciothermicFurnace>(f).unwrap();
     let metal: f64 = sim
-        .model::<Sink>(sink)
+        .model::<Sink<Lot>>(sink)
         .unwrap()
-        .lots
-        .iter()
+        .messages()
         .map(Lot::mass)
         .sum();
     assert!(
@@ -107,7 +74,7 @@ fn cell_sim(
     let c = sim
         .add_model("cell-1", ElectrolysisCellModel::new(cfg, 1).unwrap())
         .unwrap();
-    let sink = sim.add_model("metal-store", Sink::default()).unwrap();
+    let sink = sim.add_model("metal-store", Sink::<Lot>::new()).unwrap();
     sim.connect(c, "metal", sink, "in").unwrap();
     (sim, c, sink)
 }
@@ -124,7 +91,7 @@ fn electrolysis_week_closes_its_balance_on_the_clock() {
     sim.advance_all().unwrap();
     let m = sim.model::<ElectrolysisCellModel>(c).unwrap();
     let st = m.cell().state();
-    let tapped = Ledger::from_lots(&sim.model::<Sink>(sink).unwrap().lots);
+    let tapped = Ledger::from_lots(sim.model::<Sink<Lot>>(sink).unwrap().messages());
     let mut b = ElementBalance::new();
     b.add_input(&inv0);
     b.add_input(&st.fed.element_amounts().unwrap());

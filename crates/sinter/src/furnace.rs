@@ -15,7 +15,7 @@ use std::time::Duration;
 use rand::Rng;
 use repm_des::{Context, DesError, Event, Model, OutPort, Port, Ports};
 use repm_material::units::{Mass, TimeSpan};
-use repm_material::{Element, ElementVector, Form, Lot, LotIdSource};
+use repm_material::{Element, ElementVector, Form, LOT_PORT_KIND, Lot, LotIdSource};
 use serde::{Deserialize, Serialize};
 
 use crate::anneal::{AnnealResponse, TwoStageAnneal};
@@ -508,11 +508,11 @@ impl HeatTreatFurnace {
 
 impl<M: From<Lot> + TryInto<Lot> + 'static> Model<M> for HeatTreatFurnace {
     fn ports(&self) -> Ports {
-        const IN: &[Port] = &[Port::typed("charge", "lot")];
+        const IN: &[Port] = &[Port::typed("charge", LOT_PORT_KIND)];
         const OUT: &[Port] = &[
-            Port::typed("product", "lot"),
-            Port::typed("scrap", "lot"),
-            Port::typed("losses", "lot"),
+            Port::typed("product", LOT_PORT_KIND),
+            Port::typed("scrap", LOT_PORT_KIND),
+            Port::typed("losses", LOT_PORT_KIND),
         ];
         Ports {
             inputs: IN,

@@ -2,7 +2,8 @@
 //! conservation including the GBD coating, forms and properties written into the lots,
 //! whole-charge scrap, and bit-identical reruns with one seed.
 
-use repm_des::{Context, Event, Model, Port, Ports, SimTime, Simulation};
+use repm_des::sink::Sink;
+use repm_des::{SimTime, Simulation};
 use repm_material::balance::ElementBalance;
 use repm_material::{Element, ElementVector, Form, Lot, LotId, LotIdSource};
 use repm_sinter::TemperatureProgramme;
@@ -10,27 +11,6 @@ use repm_sinter::anneal::{AnnealResponse, TwoStageAnneal};
 use repm_sinter::densification::{DensificationModel, GrainGrowth};
 use repm_sinter::furnace::{FurnaceConfig, FurnaceDuty, HeatTreatFurnace};
 use repm_sinter::magnet::MagnetComposition;
-
-#[derive(Debug, Default)]
-struct Sink {
-    lots: Vec<(SimTime, Lot)>,
-}
-
-impl Model<Lot> for Sink {
-    fn ports(&self) -> Ports {
-        const IN: &[Port] = &[Port::typed("in", "lot")];
-        Ports {
-            inputs: IN,
-            outputs: &[],
-        }
-    }
-    fn handle(&mut self, ctx: &mut Context<'_, Lot>, ev: Event<Lot>) -> repm_des::Result<()> {
-        if let Event::Message { msg, .. } = ev {
-            self.lots.push((ctx.now(), msg));
-        }
-        Ok(())
-    }
-}
 
 fn sinter_programme() -> TemperatureProgramme {
     TemperatureProgramme::starting_at(298.15)
@@ -102,9 +82,9 @@ fn run(seed: u64, scrap_p: f64) -> Run {
             HeatTreatFurnace::new(gbd, LotIdSource::starting_at(3000)).unwrap(),
         )
         .unwrap();
-    let good = sim.add_model("good", Sink::default()).unwrap();
-    let scrap = sim.add_model("scrap", Sink::default()).unwrap();
-    let losses = sim.add_model("losses", Sink::default()).unwrap();
+    let good = sim.add_model("good", Sink::<Lot>::new()).unwrap();
+    let scrap = sim.add_model("scrap", Sink::<Lot>::new()).unwrap();
+    let losses = sim.add_model("losses", Sink::<Lot>::new()).unwrap();
     sim.connect(f1, "product", f2, "charge").unwrap();
     sim.connect(f2, "product", f3, "charge").unwrap();
     sim.connect(f3, "product", good, "in").unwrap();
@@ -129,7 +109,7 @@ fn run(seed: u64, scrap_p: f64) -> Run {
         .unwrap();
     let mut outputs = ElementVector::zeros();
     for s in [good, scrap, losses] {
-        for (_, l) in &sim.model::<Sink>(s).unwrap().lots {
+        for (_, l) in &sim.model::<Sink<Lot>>(s).unwrap().received {
             outputs += l.element_masses();
         }
     }
@@ -142,8 +122,8 @@ fn run(seed: u64, scrap_p: f64) -> Run {
         inputs,
         outputs,
         applied,
-        products: sim.model::<Sink>(good).unwrap().lots.clone(),
-        scrap: sim.model::<Sink>(scrap).unwrap().lots.len(),
+        products: sim.model::<Sink<Lot>>(good).unwrap().received.clone(),
+        scrap: sim.model::<Sink<Lot>>(scrap).unwrap().received.len(),
         energy,
     }
 }
