@@ -4,6 +4,8 @@
 //! repm run [PLANT.toml] [--replications N] [--seed S] [--threads T] [--horizon H] [--json OUT] [--csv OUT]
 //! repm validate PLANT.toml
 //! repm compare BASE.toml SCENARIO.toml [--replications N] [--seed S] [--horizon H] [--json OUT]
+//! repm sweep [PLANT.toml] --shard i/n --out DIR [--replications N] [--seed S] [--horizon H]
+//! repm merge DIR [--json OUT] [--csv OUT]
 //! ```
 //! Without a plant file, `run` simulates the built-in reference plant
 //! (`examples/plants/ndfeb-2000tpa.toml`). Bad input exits with code 2 and a message naming
@@ -15,6 +17,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
+use repm_plant::sweep::{ShardFile, merge_shards, run_shard};
 use repm_plant::{Experiment, PlantConfig, PlantError, compare, parse_time_span, run_replications};
 
 /// repm: rare-earth permanent-magnet plant simulation.
@@ -76,6 +79,43 @@ enum Command {
         /// Write the comparison as JSON to this file (written atomically).
         #[arg(long)]
         json: Option<PathBuf>,
+    },
+    /// Run one shard of an experiment (replications r with r % n == i) into DIR, for batch
+    /// engines (Slurm job arrays, Kubernetes Indexed Jobs); join with `repm merge DIR`.
+    Sweep {
+        /// Plant file (TOML). Default: the built-in ndfeb-2000tpa reference plant.
+        plant: Option<PathBuf>,
+        /// Replications of the whole experiment (default: the plant file's `replications`).
+        #[arg(long, short = 'n')]
+        replications: Option<u32>,
+        /// This shard as `i/n`: index i (0-based) of n shards.
+        #[arg(long)]
+        shard: String,
+        /// Output directory (created if missing); the shard is written atomically to
+        /// `DIR/shard-<i>-of-<n>.toml`.
+        #[arg(long)]
+        out: PathBuf,
+        /// Base seed (default: the plant file's `seed`).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Worker threads for this shard's replications (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Simulated time per replication, e.g. "30 d" (default: the plant file's `horizon`).
+        #[arg(long)]
+        horizon: Option<String>,
+    },
+    /// Join the shards in DIR (checked: same experiment, each replication exactly once) and
+    /// print the KPI summary of `repm run`.
+    Merge {
+        /// Directory holding the `shard-*.toml` files of one experiment.
+        dir: PathBuf,
+        /// Write the full results as JSON to this file (written atomically).
+        #[arg(long)]
+        json: Option<PathBuf>,
+        /// Write one CSV row of scalar KPIs per replication to this file (written atomically).
+        #[arg(long)]
+        csv: Option<PathBuf>,
     },
 }
 
@@ -203,6 +243,78 @@ fn write_json(path: &Path, value: &serde_json::Value) -> Result<(), CliError> {
     write_atomic(path, &text)
 }
 
+/// Writes the `--json` and `--csv` outputs of an experiment.
+fn outputs(e: &Experiment, json: Option<&Path>, csv: Option<&Path>) -> Result<(), CliError> {
+    if let Some(path) = json {
+        let v = serde_json::to_value(e)
+            .map_err(|err| CliError::Run(format!("cannot serialise results: {err}")))?;
+        write_json(path, &v)?;
+    }
+    if let Some(path) = csv {
+        write_atomic(path, csv_text(e).as_bytes())?;
+    }
+    Ok(())
+}
+
+/// Parses `--shard i/n`.
+fn parse_shard(s: &str) -> Result<(u32, u32), CliError> {
+    let bad = |why: &str| CliError::Input(format!("invalid `--shard` = {s:?}: {why}"));
+    let (i, n) = s
+        .split_once('/')
+        .ok_or_else(|| bad("expected i/n, e.g. 0/4"))?;
+    let i: u32 = i
+        .trim()
+        .parse()
+        .map_err(|_| bad("i must be an integer >= 0"))?;
+    let n: u32 = n
+        .trim()
+        .parse()
+        .map_err(|_| bad("n must be an integer >= 1"))?;
+    if n == 0 {
+        return Err(bad("n must be >= 1"));
+    }
+    if i >= n {
+        return Err(bad("i must be < n (0-based index)"));
+    }
+    Ok((i, n))
+}
+
+/// File name of shard `i` of `n` (zero-padded so a listing sorts by index).
+fn shard_file_name(i: u32, n: u32) -> String {
+    format!("shard-{i:05}-of-{n:05}.toml")
+}
+
+/// Reads every `shard-*.toml` in `dir` (sorted by name; temporary `.`-files are skipped).
+fn read_shards(dir: &Path) -> Result<Vec<(String, ShardFile)>, CliError> {
+    let rd = std::fs::read_dir(dir)
+        .map_err(|e| CliError::Input(format!("cannot read directory `{}`: {e}", dir.display())))?;
+    let mut paths = Vec::new();
+    for entry in rd {
+        let entry = entry.map_err(|e| {
+            CliError::Input(format!("cannot read directory `{}`: {e}", dir.display()))
+        })?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with("shard-") && name.ends_with(".toml") {
+            paths.push(entry.path());
+        }
+    }
+    paths.sort();
+    if paths.is_empty() {
+        return Err(CliError::Input(format!(
+            "no shard files (`shard-*.toml`) in `{}`",
+            dir.display()
+        )));
+    }
+    let mut out = Vec::new();
+    for p in paths {
+        let file = p.display().to_string();
+        let text = std::fs::read_to_string(&p)
+            .map_err(|e| CliError::Input(format!("cannot read `{file}`: {e}")))?;
+        out.push((file.clone(), ShardFile::from_toml_str(&text, &file)?));
+    }
+    Ok(out)
+}
+
 fn fmt_ci(e: &Experiment, key: &str, scale: f64, digits: usize) -> String {
     if let Some(ci) = e.intervals.get(key) {
         format!(
@@ -221,7 +333,25 @@ fn fmt_ci(e: &Experiment, key: &str, scale: f64, digits: usize) -> String {
     }
 }
 
-fn print_summary(cfg: &PlantConfig, e: &Experiment, secs: f64) -> String {
+/// What the summary header says about the plant.
+#[derive(Debug)]
+struct Header<'a> {
+    name: &'a str,
+    horizon: f64,
+    warmup: f64,
+}
+
+impl<'a> From<&'a PlantConfig> for Header<'a> {
+    fn from(cfg: &'a PlantConfig) -> Self {
+        Self {
+            name: &cfg.name,
+            horizon: cfg.horizon,
+            warmup: cfg.warmup,
+        }
+    }
+}
+
+fn print_summary(cfg: &Header<'_>, e: &Experiment, secs: f64) -> String {
     let mut out = String::new();
     let n = e.runs.len();
     let Some(r0) = e.runs.first() else {
@@ -340,16 +470,61 @@ fn run(cli: Cli) -> Result<(), CliError> {
             let t0 = Instant::now();
             let e = experiment(&cfg, replications, seed, threads)?;
             let secs = t0.elapsed().as_secs_f64();
-            emit(&print_summary(&cfg, &e, secs));
-            if let Some(path) = json {
-                let v = serde_json::to_value(&e)
-                    .map_err(|err| CliError::Run(format!("cannot serialise results: {err}")))?;
-                write_json(&path, &v)?;
+            emit(&print_summary(&Header::from(&cfg), &e, secs));
+            outputs(&e, json.as_deref(), csv.as_deref())
+        }
+        Command::Sweep {
+            plant,
+            replications,
+            shard,
+            out,
+            seed,
+            threads,
+            horizon,
+        } => {
+            let mut cfg = load(plant.as_deref())?;
+            if let Some(h) = horizon {
+                cfg.horizon = parse_time_span("--horizon", &h)?;
             }
-            if let Some(path) = csv {
-                write_atomic(&path, csv_text(&e).as_bytes())?;
+            let (i, n) = parse_shard(&shard)?;
+            let reps = replications.unwrap_or(cfg.replications);
+            if reps == 0 {
+                return Err(CliError::Input(
+                    "invalid `--replications` = 0: must be >= 1".into(),
+                ));
             }
+            let seed = seed.unwrap_or(cfg.seed);
+            let pool = pool(threads)?;
+            let t0 = Instant::now();
+            let mut s = pool.install(|| run_shard(&cfg, reps, seed, n, i))?;
+            s.manifest.elapsed_s = t0.elapsed().as_secs_f64();
+            std::fs::create_dir_all(&out)
+                .map_err(|e| CliError::Input(format!("cannot create `{}`: {e}", out.display())))?;
+            let path = out.join(shard_file_name(i, n));
+            write_atomic(&path, s.to_toml()?.as_bytes())?;
+            let mut text = String::new();
+            wln!(
+                text,
+                "shard {i}/{n} of `{}` ({} replications, seed {seed}): replications {:?} -> {} ({:.2} s)",
+                cfg.name,
+                reps,
+                s.runs.iter().map(|r| r.replication).collect::<Vec<_>>(),
+                path.display(),
+                s.manifest.elapsed_s
+            );
+            emit(&text);
             Ok(())
+        }
+        Command::Merge { dir, json, csv } => {
+            let shards = read_shards(&dir)?;
+            let m = merge_shards(shards)?;
+            let h = Header {
+                name: &m.manifest.plant,
+                horizon: m.manifest.horizon_s,
+                warmup: m.manifest.warmup_s,
+            };
+            emit(&print_summary(&h, &m.experiment, m.manifest.elapsed_s));
+            outputs(&m.experiment, json.as_deref(), csv.as_deref())
         }
         Command::Validate { plant } => {
             let cfg = PlantConfig::from_file(&plant)?;

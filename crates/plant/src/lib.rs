@@ -10,7 +10,8 @@
 //! balance (inputs = products + scrap + losses + inventory) that must close to 1e-9 or the run
 //! fails with [`PlantError::Balance`]. [`run_replications`] runs N replications in parallel
 //! (rayon) with Student-t confidence intervals, bit-identical on any thread count, and
-//! [`compare`] gives paired (common-random-number) intervals of scenario − base.
+//! [`compare`] gives paired (common-random-number) intervals of scenario − base. [`run_shard`]
+//! and [`merge_shards`] split the replications over independent processes (module [`sweep`]).
 //!
 //! ```
 //! use repm_plant::{PlantConfig, run_replication};
@@ -33,10 +34,14 @@ pub mod config;
 pub mod error;
 mod line;
 pub mod run;
+pub mod sweep;
 
 pub use config::{PlantConfig, REFERENCE_PLANT_TOML, SCHEMA_VERSION, parse_time_span};
 pub use error::PlantError;
 pub use run::{
-    BALANCE_TOLERANCE, BalanceSummary, Experiment, RunResult, StepKpi, compare, run_replication,
-    run_replications,
+    BALANCE_TOLERANCE, BalanceSummary, Experiment, RunResult, StepKpi, compare,
+    experiment_from_runs, run_replication, run_replications,
+};
+pub use sweep::{
+    ShardFile, ShardManifest, config_hash, merge_shards, run_shard, shard_replications,
 };

@@ -395,8 +395,23 @@ pub fn run_replications(
     let mut c = cfg.clone();
     c.seed = seed;
     let reps = runner.run(|r| run_replication(&c, r.index))?;
-    let intervals = if reps.records.len() >= 2 {
-        let m: Vec<BTreeMap<String, f64>> = reps.records.iter().map(RunResult::metrics).collect();
+    experiment_from_runs(&cfg.name, seed, cfg.confidence, reps.records)
+}
+
+/// Assembles an [`Experiment`] from replication records already in replication order (as
+/// [`run_replications`] does after running them; `repm merge` after reading shards): the
+/// Student-t interval of every metric that is finite in every record (≥ 2 records).
+///
+/// # Errors
+/// Interval errors (an invalid `confidence`).
+pub fn experiment_from_runs(
+    plant: &str,
+    seed: u64,
+    confidence: f64,
+    runs: Vec<RunResult>,
+) -> Result<Experiment, PlantError> {
+    let intervals = if runs.len() >= 2 {
+        let m: Vec<BTreeMap<String, f64>> = runs.iter().map(RunResult::metrics).collect();
         let keys: Vec<String> = m[0].keys().cloned().collect();
         let mut out = BTreeMap::new();
         for k in keys {
@@ -407,7 +422,7 @@ pub fn run_replications(
             if sample.iter().all(|v| v.is_finite()) {
                 out.insert(
                     k,
-                    repm_des::replication::confidence_interval(&sample, cfg.confidence)?,
+                    repm_des::replication::confidence_interval(&sample, confidence)?,
                 );
             }
         }
@@ -416,10 +431,10 @@ pub fn run_replications(
         BTreeMap::new()
     };
     Ok(Experiment {
-        plant: cfg.name.clone(),
+        plant: plant.to_owned(),
         seed,
-        confidence: cfg.confidence,
-        runs: reps.records,
+        confidence,
+        runs,
         intervals,
     })
 }
