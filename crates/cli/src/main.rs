@@ -11,14 +11,17 @@
 //! (`examples/plants/ndfeb-2000tpa.toml`). Bad input exits with code 2 and a message naming
 //! the file, line and field; `RUST_LOG` controls tracing output (stderr).
 
-use std::io::Write as _;
+use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
-use repm_plant::sweep::{ShardFile, merge_shards, run_shard};
-use repm_plant::{Experiment, PlantConfig, PlantError, compare, parse_time_span, run_replications};
+use repm_plant::sweep::{ShardFile, merge_shards, run_shard, shard_replications};
+use repm_plant::{
+    Experiment, PlantConfig, PlantError, compare, parse_time_span, run_replications_with_progress,
+};
 
 /// repm: rare-earth permanent-magnet plant simulation.
 #[derive(Debug, Parser)]
@@ -185,7 +188,54 @@ fn experiment(
     }
     let seed = seed.unwrap_or(cfg.seed);
     let pool = pool(threads)?;
-    Ok(pool.install(|| run_replications(cfg, n, seed))?)
+    let progress = Progress::new(&cfg.name, u64::from(n));
+    let e = pool.install(|| run_replications_with_progress(cfg, n, seed, &|_| progress.tick()));
+    progress.finish();
+    Ok(e?)
+}
+
+/// A one-line replication counter on stderr (`plant: 12/100 replications, 8 s`), redrawn in
+/// place; only when stderr is a terminal, so piped or redirected output never sees it.
+#[derive(Debug)]
+struct Progress {
+    label: String,
+    total: u64,
+    done: AtomicU64,
+    start: Instant,
+    enabled: bool,
+}
+
+impl Progress {
+    fn new(label: &str, total: u64) -> Self {
+        Self {
+            label: label.to_owned(),
+            total,
+            done: AtomicU64::new(0),
+            start: Instant::now(),
+            enabled: total > 1 && std::io::stderr().is_terminal(),
+        }
+    }
+
+    fn tick(&self) {
+        let k = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        if self.enabled {
+            let mut err = std::io::stderr().lock();
+            let _ = write!(
+                err,
+                "\r{}: {k}/{} replications, {:.0} s ",
+                self.label,
+                self.total,
+                self.start.elapsed().as_secs_f64()
+            );
+            let _ = err.flush();
+        }
+    }
+
+    fn finish(&self) {
+        if self.enabled {
+            let _ = write!(std::io::stderr().lock(), "\r\x1b[2K");
+        }
+    }
 }
 
 /// The scalar KPIs of every replication as CSV: a header `replication,<metric>,...` (metrics
@@ -496,7 +546,13 @@ fn run(cli: Cli) -> Result<(), CliError> {
             let seed = seed.unwrap_or(cfg.seed);
             let pool = pool(threads)?;
             let t0 = Instant::now();
-            let mut s = pool.install(|| run_shard(&cfg, reps, seed, n, i))?;
+            let progress = Progress::new(
+                &format!("{} shard {i}/{n}", cfg.name),
+                shard_replications(reps, n, i).len() as u64,
+            );
+            let s = pool.install(|| run_shard(&cfg, reps, seed, n, i, &|_| progress.tick()));
+            progress.finish();
+            let mut s = s?;
             s.manifest.elapsed_s = t0.elapsed().as_secs_f64();
             std::fs::create_dir_all(&out)
                 .map_err(|e| CliError::Input(format!("cannot create `{}`: {e}", out.display())))?;

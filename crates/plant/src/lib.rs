@@ -40,7 +40,7 @@ pub use config::{PlantConfig, REFERENCE_PLANT_TOML, SCHEMA_VERSION, parse_time_s
 pub use error::PlantError;
 pub use run::{
     BALANCE_TOLERANCE, BalanceSummary, Experiment, RunResult, StepKpi, compare,
-    experiment_from_runs, run_replication, run_replications,
+    experiment_from_runs, run_replication, run_replications, run_replications_with_progress,
 };
 pub use sweep::{
     ShardFile, ShardManifest, config_hash, merge_shards, run_shard, shard_replications,

@@ -391,10 +391,28 @@ pub fn run_replications(
     replications: u32,
     seed: u64,
 ) -> Result<Experiment, PlantError> {
+    run_replications_with_progress(cfg, replications, seed, &|_| {})
+}
+
+/// [`run_replications`], calling `progress(r)` when replication `r` has finished (from the
+/// worker thread that ran it, in completion order). The results do not depend on it.
+///
+/// # Errors
+/// As [`run_replications`].
+pub fn run_replications_with_progress(
+    cfg: &PlantConfig,
+    replications: u32,
+    seed: u64,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Experiment, PlantError> {
     let runner = ReplicationRunner::new(replications, seed)?.with_confidence(cfg.confidence)?;
     let mut c = cfg.clone();
     c.seed = seed;
-    let reps = runner.run(|r| run_replication(&c, r.index))?;
+    let reps = runner.run(|r| {
+        let out = run_replication(&c, r.index);
+        progress(r.index);
+        out
+    })?;
     experiment_from_runs(&cfg.name, seed, cfg.confidence, reps.records)
 }
 

@@ -185,8 +185,9 @@ pub fn shard_replications(replications: u32, shards: u32, shard: u32) -> Vec<u64
 }
 
 /// Runs shard `shard` of `shards` of an experiment of `replications` replications of `cfg`
-/// with base seed `seed`, on the current rayon pool. `elapsed_s` of the manifest is 0 (the
-/// caller may set it).
+/// with base seed `seed`, on the current rayon pool, calling `progress(r)` when replication
+/// `r` has finished (`&|_| {}` for none). `elapsed_s` of the manifest is 0 (the caller may
+/// set it).
 ///
 /// # Errors
 /// [`PlantError::Invalid`] for 0 replications or a shard index out of range; the error of
@@ -197,6 +198,7 @@ pub fn run_shard(
     seed: u64,
     shards: u32,
     shard: u32,
+    progress: &(dyn Fn(u64) + Sync),
 ) -> Result<ShardFile, PlantError> {
     check_shard(replications, shards, shard)?;
     let mut c = cfg.clone();
@@ -206,7 +208,11 @@ pub fn run_shard(
     let outcomes: Vec<Result<RunResult, PlantError>> =
         shard_replications(replications, shards, shard)
             .into_par_iter()
-            .map(|r| run_replication(&c, r))
+            .map(|r| {
+                let out = run_replication(&c, r);
+                progress(r);
+                out
+            })
             .collect();
     let runs = outcomes.into_iter().collect::<Result<Vec<_>, _>>()?;
     Ok(ShardFile {
@@ -430,7 +436,7 @@ mod tests {
         let mut cfg = PlantConfig::reference().unwrap();
         cfg.horizon = 2.0 * 86_400.0;
         cfg.warmup = 0.0;
-        let mut s = run_shard(&cfg, 3, 7, 2, 0).unwrap();
+        let mut s = run_shard(&cfg, 3, 7, 2, 0, &|_| {}).unwrap();
         assert_eq!(s.runs.len(), 2);
         let r = &mut s.runs[0];
         r.br_mean = f64::NAN;
