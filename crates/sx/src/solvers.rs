@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use crate::blocktri::BlockTridiagonal;
+use crate::blocktri::{BandLu, BlockTridiagonal};
 use crate::linear::dense_solve;
 use crate::solution::{
     Solution, SolveStatus, StageProfiles, SteadySolver, build_solution, load_profiles,
@@ -181,8 +181,11 @@ impl SteadySolver for SuccessiveSubstitution {
 
 /// Newton–Raphson on the full block-tridiagonal stage system (Naphtali–Sandholm form):
 /// unknowns ln c_aq per component plus ln [H⁺] and ln [(HA)₂]_free per stage, analytic
-/// Jacobian, block-Thomas LU, recycles by a Woodbury correction, damping by step halving under
-/// Deuflhard's natural monotonicity test, started from a few substitution sweeps or a given profile.
+/// Jacobian, banded LU with partial pivoting (row pivoting across stage blocks), recycles by a
+/// Woodbury correction, damping by step halving under Deuflhard's natural monotonicity test,
+/// started from a few substitution sweeps or a given profile. A run that stalls (damping fails,
+/// or two accepted steps in a row are damped below 0.01) hands its best iterate back to the
+/// substitution fallback.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Newton {
@@ -219,8 +222,8 @@ impl Default for Newton {
 /// Preallocated Newton storage (nothing is allocated inside the iteration loop).
 #[derive(Debug)]
 struct NewtonWork {
-    bt: BlockTridiagonal,
     jac: BlockTridiagonal,
+    lu: BandLu,
     rhs: Vec<f64>,
     corr: Vec<f64>,
     rec: Vec<f64>,
@@ -234,7 +237,14 @@ struct NewtonWork {
     k0: Vec<f64>,
     k: Vec<f64>,
     b: Vec<f64>,
+    best: Vec<f64>,
 }
+
+/// Consecutive accepted steps with a damping factor below [`STALL_ALPHA`] after which a run
+/// is stalled (it crawls along a near-singular direction; substitution does better there).
+const STALL_STEPS: usize = 2;
+/// See [`STALL_STEPS`].
+const STALL_ALPHA: f64 = 1e-2;
 
 /// Largest whole-cascade component imbalance |Σ_k r_jk| / feed_j (the stage residuals of a
 /// component telescope to inputs − outputs).
@@ -258,8 +268,8 @@ impl Newton {
         let m = sys.c.recycles.len();
         let mr = m * nb;
         let mut wk = NewtonWork {
-            bt: BlockTridiagonal::new(n, nb),
             jac: BlockTridiagonal::new(n, nb),
+            lu: BandLu::new(n, nb),
             rhs: vec![0.0; dim],
             corr: vec![0.0; dim],
             rec: vec![0.0; m * nb * nb],
@@ -273,11 +283,17 @@ impl Newton {
             k0: vec![0.0; mr * mr],
             k: vec![0.0; mr * mr],
             b: vec![0.0; mr],
+            best: vec![0.0; dim],
         };
         sys.pack(&mut wk.v);
         let mut status = SolveStatus::MaxIterations;
         let mut res = f64::INFINITY;
         let mut iterations = 0;
+        // Best iterate so far: a run whose damped steps stay tiny for a few steps in a row is
+        // stalled, and leaves the best state behind for the caller's fallback.
+        let mut best = f64::INFINITY;
+        let mut tiny_steps = 0usize;
+        wk.best.copy_from_slice(&wk.v);
         for it in 0..=self.max_iterations {
             sys.load(&wk.v, true);
             sys.residual(&mut wk.r);
@@ -297,12 +313,22 @@ impl Newton {
                 status = SolveStatus::Converged;
                 break;
             }
+            if res < best {
+                best = res;
+                wk.best.copy_from_slice(&wk.v);
+            }
+            if tiny_steps >= STALL_STEPS {
+                tracing::warn!(iteration = it, residual = res, "newton: no progress");
+                status = SolveStatus::Stalled;
+                std::mem::swap(&mut wk.v, &mut wk.best);
+                res = best;
+                break;
+            }
             if it == self.max_iterations {
                 break;
             }
-            sys.jacobian(&wk.w, &mut wk.bt, &mut wk.rec);
-            wk.jac.copy_from(&wk.bt);
-            if let Err(e) = wk.bt.factor() {
+            sys.jacobian(&wk.w, &mut wk.jac, &mut wk.rec);
+            if let Err(e) = wk.lu.factor_from(&wk.jac) {
                 tracing::warn!(stage = e.stage, "newton: singular Jacobian block");
                 status = SolveStatus::Stalled;
                 break;
@@ -361,9 +387,16 @@ impl Newton {
             if !accepted {
                 tracing::warn!(iteration = it, residual = res, "newton: damping failed");
                 status = SolveStatus::Stalled;
+                std::mem::swap(&mut wk.v, &mut wk.best);
+                res = best;
                 break;
             }
             tracing::trace!(iteration = it, alpha, step = big, "newton step accepted");
+            if alpha < STALL_ALPHA {
+                tiny_steps += 1;
+            } else {
+                tiny_steps = 0;
+            }
             std::mem::swap(&mut wk.v, &mut wk.vt);
         }
         sys.load(&wk.v, false);
@@ -389,7 +422,7 @@ fn woodbury_prepare(sys: &StageSystem<'_>, wk: &mut NewtonWork, nb: usize, dim: 
             let z = &mut wk.z[col * dim..(col + 1) * dim];
             z.fill(0.0);
             z[r.to_stage * nb + i] = 1.0;
-            wk.bt.solve(z);
+            wk.lu.solve(z);
         }
     }
     for (ri, r) in recs.iter().enumerate() {
@@ -410,9 +443,9 @@ fn woodbury_prepare(sys: &StageSystem<'_>, wk: &mut NewtonWork, nb: usize, dim: 
 }
 
 /// Solves J x = `wk.rhs` into `wk.dx` (or `wk.dbar` when `bar`), then improves the solution by
-/// iterative refinement against the unfactored Jacobian (`wk.jac` plus the recycle blocks):
-/// block Thomas without pivoting across blocks loses accuracy when trace components make the
-/// scaled blocks badly balanced; two to four refinement steps restore it at O(N·n_b²) each.
+/// iterative refinement against the unfactored Jacobian (`wk.jac` plus the recycle blocks).
+/// The pivoted band LU is backward stable, so the first check usually passes and the loop
+/// stops; the refinement remains as a guard (e.g. for the Woodbury recycle correction).
 fn refined_solve(
     sys: &StageSystem<'_>,
     wk: &mut NewtonWork,
@@ -422,7 +455,7 @@ fn refined_solve(
     mr: usize,
 ) {
     let NewtonWork {
-        bt,
+        lu,
         jac,
         rhs,
         corr,
@@ -436,7 +469,7 @@ fn refined_solve(
         ..
     } = wk;
     let x: &mut Vec<f64> = if bar { dbar } else { dx };
-    newton_solve(sys, x, bt, z, k0, k, b, rec, nb, dim, mr);
+    newton_solve(sys, x, lu, z, k0, k, b, rec, nb, dim, mr);
     let bnorm = rhs.iter().fold(0.0f64, |a, v| a.max(v.abs()));
     let mut last = f64::INFINITY;
     for _ in 0..if bar { 1 } else { 4 } {
@@ -461,7 +494,7 @@ fn refined_solve(
             break;
         }
         last = worst;
-        newton_solve(sys, corr, bt, z, k0, k, b, rec, nb, dim, mr);
+        newton_solve(sys, corr, lu, z, k0, k, b, rec, nb, dim, mr);
         for i in 0..dim {
             x[i] += corr[i];
         }
@@ -474,7 +507,7 @@ fn refined_solve(
 fn newton_solve(
     sys: &StageSystem<'_>,
     x: &mut [f64],
-    bt: &BlockTridiagonal,
+    lu: &BandLu,
     zc: &[f64],
     k0: &[f64],
     k: &mut [f64],
@@ -484,7 +517,7 @@ fn newton_solve(
     dim: usize,
     mr: usize,
 ) {
-    bt.solve(x);
+    lu.solve(x);
     if mr == 0 {
         return;
     }
