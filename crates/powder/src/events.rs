@@ -88,6 +88,14 @@ pub struct UnitStats {
     pub failures: u64,
 }
 
+impl UnitStats {
+    /// Count a lot received.
+    fn count_in(&mut self, lot: &Lot) {
+        self.lots_in += 1;
+        self.mass_in += lot.mass();
+    }
+}
+
 fn emit<M: From<Lot>>(
     ctx: &mut Context<'_, M>,
     port: usize,
@@ -108,6 +116,26 @@ fn emit<M: From<Lot>>(
         stats.dropped_mass += m;
     }
     Ok(())
+}
+
+/// Emit every lot a finished job left pending (see [`emit`]).
+fn emit_all<M: From<Lot>>(
+    ctx: &mut Context<'_, M>,
+    pending: &mut Vec<(usize, Lot, bool)>,
+    stats: &mut UnitStats,
+) -> repm_des::Result<()> {
+    for (port, lot, product) in std::mem::take(pending) {
+        emit(ctx, port, lot, stats, product)?;
+    }
+    Ok(())
+}
+
+/// The tag of a timer event (`None` for a message).
+fn timer_tag<M>(event: &Event<M>) -> Option<u64> {
+    match event {
+        Event::Timer { tag } => Some(*tag),
+        Event::Message { .. } => None,
+    }
 }
 
 // ------------------------------------------------------------------------------------------
@@ -222,31 +250,22 @@ impl<M: From<Lot> + TryInto<Lot> + 'static> Model<M> for StripCasterModel {
     }
 
     fn handle(&mut self, ctx: &mut Context<'_, M>, event: Event<M>) -> repm_des::Result<()> {
-        let tag = if let Event::Timer { tag } = &event {
-            Some(*tag)
-        } else {
-            None
-        };
+        let tag = timer_tag(&event);
         if let Some(lot) = take_lot(event)? {
-            self.stats.lots_in += 1;
-            self.stats.mass_in += lot.mass();
+            self.stats.count_in(&lot);
             self.queue.push_back(lot);
             return self.start(ctx);
         }
         match tag {
             Some(TAG_DONE) => {
-                for (port, lot, prod) in std::mem::take(&mut self.pending) {
-                    emit(ctx, port, lot, &mut self.stats, prod)?;
-                }
+                emit_all(ctx, &mut self.pending, &mut self.stats)?;
                 self.stats.jobs += 1;
                 self.busy = false;
                 self.start(ctx)
             }
             Some(TAG_REPAIRED) => {
                 // pour time of the failed heat elapsed: send it back, then repair
-                for (port, lot, prod) in std::mem::take(&mut self.pending) {
-                    emit(ctx, port, lot, &mut self.stats, prod)?;
-                }
+                emit_all(ctx, &mut self.pending, &mut self.stats)?;
                 ctx.schedule_in(secs(self.cfg.repair_time.si())?, TAG_DONE)?;
                 Ok(())
             }
@@ -428,14 +447,9 @@ impl<M: From<Lot> + TryInto<Lot> + 'static> Model<M> for HdFurnaceModel {
     }
 
     fn handle(&mut self, ctx: &mut Context<'_, M>, event: Event<M>) -> repm_des::Result<()> {
-        let tag = if let Event::Timer { tag } = &event {
-            Some(*tag)
-        } else {
-            None
-        };
+        let tag = timer_tag(&event);
         if let Some(lot) = take_lot(event)? {
-            self.stats.lots_in += 1;
-            self.stats.mass_in += lot.mass();
+            self.stats.count_in(&lot);
             let first = self.waiting.is_empty();
             self.waiting.push(lot);
             if first && !self.busy {
@@ -445,9 +459,7 @@ impl<M: From<Lot> + TryInto<Lot> + 'static> Model<M> for HdFurnaceModel {
         }
         match tag {
             Some(TAG_DONE) => {
-                for (port, lot, prod) in std::mem::take(&mut self.pending) {
-                    emit(ctx, port, lot, &mut self.stats, prod)?;
-                }
+                emit_all(ctx, &mut self.pending, &mut self.stats)?;
                 self.stats.jobs += 1;
                 self.busy = false;
                 if !self.waiting.is_empty() {
@@ -571,21 +583,14 @@ impl<M: From<Lot> + TryInto<Lot> + 'static> Model<M> for JetMillModel {
     }
 
     fn handle(&mut self, ctx: &mut Context<'_, M>, event: Event<M>) -> repm_des::Result<()> {
-        let tag = if let Event::Timer { tag } = &event {
-            Some(*tag)
-        } else {
-            None
-        };
+        let tag = timer_tag(&event);
         if let Some(lot) = take_lot(event)? {
-            self.stats.lots_in += 1;
-            self.stats.mass_in += lot.mass();
+            self.stats.count_in(&lot);
             self.queue.push_back(lot);
             return self.start(ctx);
         }
         if tag == Some(TAG_DONE) {
-            for (port, lot, prod) in std::mem::take(&mut self.pending) {
-                emit(ctx, port, lot, &mut self.stats, prod)?;
-            }
+            emit_all(ctx, &mut self.pending, &mut self.stats)?;
             self.stats.jobs += 1;
             self.busy = false;
             return self.start(ctx);
@@ -652,21 +657,14 @@ impl<M: From<Lot> + TryInto<Lot> + 'static> Model<M> for PressModel {
     }
 
     fn handle(&mut self, ctx: &mut Context<'_, M>, event: Event<M>) -> repm_des::Result<()> {
-        let tag = if let Event::Timer { tag } = &event {
-            Some(*tag)
-        } else {
-            None
-        };
+        let tag = timer_tag(&event);
         if let Some(lot) = take_lot(event)? {
-            self.stats.lots_in += 1;
-            self.stats.mass_in += lot.mass();
+            self.stats.count_in(&lot);
             self.queue.push_back(lot);
             return self.start(ctx);
         }
         if tag == Some(TAG_DONE) {
-            for (port, lot, prod) in std::mem::take(&mut self.pending) {
-                emit(ctx, port, lot, &mut self.stats, prod)?;
-            }
+            emit_all(ctx, &mut self.pending, &mut self.stats)?;
             self.stats.jobs += 1;
             self.busy = false;
             return self.start(ctx);
