@@ -40,6 +40,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -103,8 +104,14 @@ impl Phase {
 /// assert_eq!(Formula::parse("CaCl2*2H2O")?.to_string(), "CaCl2·2H2O");
 /// # Ok::<(), repm_material::MaterialError>(())
 /// ```
+///
+/// Cloning is cheap (a reference count): lots clone their species keys on every split and mix.
 #[derive(Clone)]
-pub struct Formula {
+pub struct Formula(Arc<FormulaData>);
+
+/// The parsed data behind a [`Formula`] (shared, immutable).
+#[derive(Clone)]
+struct FormulaData {
     text: String,
     body_len: usize,
     counts: ElementVector,
@@ -126,14 +133,14 @@ impl Formula {
         let mut counts = ElementVector::zeros();
         counts[element] = 1.0;
         let text = element.symbol().to_string();
-        Formula {
+        Formula(Arc::new(FormulaData {
             body_len: text.len(),
             text,
             molar_mass: element.molar_mass(),
             counts,
             charge: 0,
             phase: None,
-        }
+        }))
     }
 
     /// A formula with the given element counts \[-\] (atoms per formula unit) and charge,
@@ -152,14 +159,14 @@ impl Formula {
                 "a formula needs at least one element",
             ));
         }
-        let mut counts_hill = Formula {
+        let mut counts_hill = Formula(Arc::new(FormulaData {
             text: String::new(),
             body_len: 0,
             counts: *counts,
             molar_mass: 0.0,
             charge: 0,
             phase: None,
-        }
+        }))
         .hill();
         counts_hill = render(&counts_hill, charge, None);
         Formula::parse(&counts_hill)
@@ -167,19 +174,19 @@ impl Formula {
 
     /// Element counts \[mol element per mol formula\].
     pub fn counts(&self) -> &ElementVector {
-        &self.counts
+        &self.0.counts
     }
 
     /// Molar mass \[kg·mol⁻¹\] (sum of counts × IUPAC molar masses; electron mass neglected).
     pub fn molar_mass(&self) -> f64 {
-        self.molar_mass
+        self.0.molar_mass
     }
 
     /// Mass fraction of `element` in this species \[kg·kg⁻¹\] (0 for the electron).
     pub fn mass_fraction(&self, element: Element) -> f64 {
         let m = self.molar_mass();
         if m > 0.0 {
-            self.counts[element] * element.molar_mass() / m
+            self.0.counts[element] * element.molar_mass() / m
         } else {
             0.0
         }
@@ -187,43 +194,43 @@ impl Formula {
 
     /// Charge number z \[-\] (e.g. +3 for `"Nd+3"`, −1 for `"e-"`).
     pub fn charge(&self) -> i32 {
-        self.charge
+        self.0.charge
     }
 
     /// Phase suffix, if one was given.
     pub fn phase(&self) -> Option<Phase> {
-        self.phase
+        self.0.phase
     }
 
     /// The canonical text (same as `Display`).
     pub fn as_str(&self) -> &str {
-        &self.text
+        &self.0.text
     }
 
     /// The canonical text without charge and phase suffix.
     pub fn body(&self) -> &str {
-        &self.text[..self.body_len]
+        &self.0.text[..self.0.body_len]
     }
 
     /// The same species with another phase suffix (or none).
     pub fn with_phase(&self, phase: Option<Phase>) -> Formula {
-        let mut f = self.clone();
+        let mut f = (*self.0).clone();
         f.phase = phase;
-        f.text = render(f.body(), f.charge, phase);
-        f
+        f.text = render(self.body(), f.charge, phase);
+        Formula(Arc::new(f))
     }
 
     /// True if this is the electron `e-`.
     pub fn is_electron(&self) -> bool {
-        self.counts.is_zero() && self.charge == -1
+        self.0.counts.is_zero() && self.0.charge == -1
     }
 
     /// The composition in Hill order (C, then H, then the others alphabetically; if there is no
     /// carbon, all alphabetically), counts of 1 omitted, charge and phase dropped:
     /// `"Nd2Fe14B"` → `"BFe14Nd2"`. Two formulas with equal counts have equal Hill strings.
     pub fn hill(&self) -> String {
-        let mut els: Vec<(Element, f64)> = self.counts.iter_nonzero().collect();
-        let has_c = self.counts[Element::C] != 0.0;
+        let mut els: Vec<(Element, f64)> = self.0.counts.iter_nonzero().collect();
+        let has_c = self.0.counts[Element::C] != 0.0;
         els.sort_by(|a, b| {
             let key = |e: Element| -> (u8, &'static str) {
                 if has_c && e == Element::C {
@@ -272,7 +279,7 @@ fn render(body: &str, charge: i32, phase: Option<Phase>) -> String {
 
 impl PartialEq for Formula {
     fn eq(&self, other: &Self) -> bool {
-        self.text == other.text
+        Arc::ptr_eq(&self.0, &other.0) || self.0.text == other.0.text
     }
 }
 impl Eq for Formula {}
@@ -283,24 +290,27 @@ impl PartialOrd for Formula {
 }
 impl Ord for Formula {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.text.cmp(&other.text)
+        if Arc::ptr_eq(&self.0, &other.0) {
+            return std::cmp::Ordering::Equal;
+        }
+        self.0.text.cmp(&other.0.text)
     }
 }
 impl std::hash::Hash for Formula {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.text.hash(state);
+        self.0.text.hash(state);
     }
 }
 
 impl fmt::Display for Formula {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
+        f.write_str(&self.0.text)
     }
 }
 
 impl fmt::Debug for Formula {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Formula({:?})", self.text)
+        write!(f, "Formula({:?})", self.0.text)
     }
 }
 
@@ -319,7 +329,7 @@ impl From<Element> for Formula {
 
 impl Serialize for Formula {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.text)
+        s.serialize_str(&self.0.text)
     }
 }
 
@@ -410,14 +420,14 @@ impl<'a> Parser<'a> {
             }
             self.expect_end()?;
             let text = render("e", -1, phase);
-            return Ok(Formula {
+            return Ok(Formula(Arc::new(FormulaData {
                 text,
                 body_len: 1,
                 counts: ElementVector::zeros(),
                 molar_mass: 0.0,
                 charge: -1,
                 phase,
-            });
+            })));
         }
 
         let mut parts: Vec<(f64, Vec<Item>)> = Vec::new();
@@ -459,14 +469,14 @@ impl<'a> Parser<'a> {
             render_items(items, &mut body);
         }
         let body_len = body.len();
-        Ok(Formula {
+        Ok(Formula(Arc::new(FormulaData {
             text: render(&body, charge, phase),
             body_len,
             molar_mass: counts.mass_of_amounts(),
             counts,
             charge,
             phase,
-        })
+        })))
     }
 
     fn expect_end(&self) -> Result<(), MaterialError> {
