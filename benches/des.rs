@@ -20,26 +20,11 @@ use std::hint::black_box;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use rand::Rng;
 use rand_distr::Exp1;
-use repm_des::resource::{Admission, Discipline, Resource, ServiceToken};
-use repm_des::{Context, DesError, Event, Model, Result, SimTime, Simulation};
+use repm_des::{Context, Event, Model, Result, SimTime, Simulation};
+use repm_examples::workloads::{Hold, Mm1Resource};
 
 /// Events delivered per benchmark iteration.
 const HOLD_BATCH: u64 = 100_000;
-
-/// One hold process.
-struct Hold;
-
-impl Model<()> for Hold {
-    fn init(&mut self, ctx: &mut Context<'_, ()>) -> Result<()> {
-        let d: f64 = ctx.rng().sample(Exp1);
-        ctx.schedule_in_nanos((d * 1e9) as u64, 0).map(|_| ())
-    }
-    #[inline]
-    fn handle(&mut self, ctx: &mut Context<'_, ()>, _ev: Event<()>) -> Result<()> {
-        let d: f64 = ctx.rng().sample(Exp1);
-        ctx.schedule_in_nanos((d * 1e9) as u64, 0).map(|_| ())
-    }
-}
 
 /// N hold processes as N timers of one model (tag = process index).
 struct HoldMany(u64);
@@ -116,74 +101,18 @@ fn hold(c: &mut Criterion) {
 /// Customers served per M/M/1 benchmark iteration.
 const MM1_BATCH: u64 = 100_000;
 
-/// M/M/1 on a [`Resource`]: tag 0 = arrival, tag 1 = departure; the job is its arrival time.
-struct Mm1 {
-    server: Resource<SimTime>,
-    arrival_mean: f64,
-    service_mean: f64,
-    in_service: Option<ServiceToken>,
-    /// Stop after this many completions (counted since the last statistics reset).
-    target: u64,
-}
-
-impl Mm1 {
-    #[inline]
-    fn begin(&mut self, ctx: &mut Context<'_, ()>, token: ServiceToken) -> Result<()> {
-        self.in_service = Some(token);
-        let s: f64 = self.service_mean * ctx.rng().sample::<f64, _>(Exp1);
-        ctx.schedule_in_nanos((s * 1e9) as u64, 1).map(|_| ())
-    }
-}
-
-impl Model<()> for Mm1 {
-    fn init(&mut self, ctx: &mut Context<'_, ()>) -> Result<()> {
-        let a: f64 = self.arrival_mean * ctx.rng().sample::<f64, _>(Exp1);
-        ctx.schedule_in_nanos((a * 1e9) as u64, 0).map(|_| ())
-    }
-    fn handle(&mut self, ctx: &mut Context<'_, ()>, ev: Event<()>) -> Result<()> {
-        let now = ctx.now();
-        if let Event::Timer { tag: 0 } = ev {
-            if let Admission::Started(token) = self.server.request(now, now)? {
-                self.begin(ctx, token)?;
-            }
-            let a: f64 = self.arrival_mean * ctx.rng().sample::<f64, _>(Exp1);
-            ctx.schedule_in_nanos((a * 1e9) as u64, 0)?;
-        } else {
-            let token = self
-                .in_service
-                .take()
-                .ok_or_else(|| DesError::model("no job"))?;
-            let done = self.server.release(now, token)?;
-            if self.server.completions() >= self.target {
-                ctx.stop();
-            }
-            if let Some(next) = done.next {
-                self.begin(ctx, next)?;
-            }
-        }
-        Ok(())
-    }
-}
-
 fn mm1(c: &mut Criterion) {
     let mut g = c.benchmark_group("mm1");
     g.throughput(Throughput::Elements(MM1_BATCH));
     let mut sim = Simulation::<()>::new(1, 0);
-    let server = Resource::new("server", 1, Discipline::Fifo, SimTime::ZERO).expect("capacity 1");
-    let model = Mm1 {
-        server,
-        arrival_mean: 1.0 / 0.9,
-        service_mean: 1.0,
-        in_service: None,
-        target: MM1_BATCH,
-    };
+    let model = Mm1Resource::new(0.9, 1.0, MM1_BATCH).expect("capacity 1");
     let id = sim.add_model("mm1", model).expect("one model");
     // Warm up: one batch, so the queue has its steady-state shape.
     sim.run_until(SimTime::MAX).expect("mm1 never fails");
     g.bench_function("resource", |b| {
         b.iter(|| {
             let now = sim.now();
-            sim.model_mut::<Mm1>(id)
+            sim.model_mut::<Mm1Resource>(id)
                 .expect("mm1")
                 .server
                 .reset_stats(now)

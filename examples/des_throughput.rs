@@ -19,8 +19,8 @@ use std::time::Instant;
 
 use rand::Rng;
 use rand_distr::Exp1;
-use repm_des::resource::{Admission, Discipline, Resource, ServiceToken};
-use repm_des::{ChaCha8Rng, Context, DesError, Event, Model, Result, SimTime, Simulation};
+use repm_des::{ChaCha8Rng, Context, Event, Model, Result, SimTime, Simulation};
+use repm_examples::workloads::{Hold, Mm1Resource};
 
 /// Number of hold processes.
 const N_HOLD: usize = 10;
@@ -28,21 +28,6 @@ const N_HOLD: usize = 10;
 const HOLD_EVENTS: u64 = 10_000_000;
 /// Customers measured in the M/M/1 model.
 const MM1_CUSTOMERS: u64 = 1_000_000;
-
-/// One hold process: on each event, reschedule itself after Exp(1) s.
-struct Hold;
-
-impl Model<()> for Hold {
-    fn init(&mut self, ctx: &mut Context<'_, ()>) -> Result<()> {
-        let d: f64 = ctx.rng().sample(Exp1);
-        ctx.schedule_in_nanos((d * 1e9) as u64, 0).map(|_| ())
-    }
-    #[inline]
-    fn handle(&mut self, ctx: &mut Context<'_, ()>, _ev: Event<()>) -> Result<()> {
-        let d: f64 = ctx.rng().sample(Exp1);
-        ctx.schedule_in_nanos((d * 1e9) as u64, 0).map(|_| ())
-    }
-}
 
 /// Events per second of the hold model with `n` processes over `events` events.
 fn hold_rate(n: usize, events: u64) -> f64 {
@@ -142,68 +127,11 @@ fn mm1_rate(customers: u64) -> f64 {
     rate
 }
 
-/// M/M/1 with the [`Resource`] building block (what a plant model would write): the resource
-/// keeps the queue, the busy/queue time averages and the waiting/sojourn tallies; the job
-/// payload is the arrival time. Tags: 0 = arrival, 1 = departure.
-struct Mm1Resource {
-    server: Resource<SimTime>,
-    arrival_mean: f64,
-    service_mean: f64,
-    in_service: Option<ServiceToken>,
-    target: u64,
-}
-
-impl Mm1Resource {
-    #[inline]
-    fn begin(&mut self, ctx: &mut Context<'_, ()>, token: ServiceToken) -> Result<()> {
-        self.in_service = Some(token);
-        let s: f64 = self.service_mean * ctx.rng().sample::<f64, _>(Exp1);
-        ctx.schedule_in_nanos((s * 1e9) as u64, 1).map(|_| ())
-    }
-}
-
-impl Model<()> for Mm1Resource {
-    fn init(&mut self, ctx: &mut Context<'_, ()>) -> Result<()> {
-        let a: f64 = self.arrival_mean * ctx.rng().sample::<f64, _>(Exp1);
-        ctx.schedule_in_nanos((a * 1e9) as u64, 0).map(|_| ())
-    }
-    fn handle(&mut self, ctx: &mut Context<'_, ()>, ev: Event<()>) -> Result<()> {
-        let now = ctx.now();
-        if let Event::Timer { tag: 0 } = ev {
-            if let Admission::Started(token) = self.server.request(now, now)? {
-                self.begin(ctx, token)?;
-            }
-            let a: f64 = self.arrival_mean * ctx.rng().sample::<f64, _>(Exp1);
-            ctx.schedule_in_nanos((a * 1e9) as u64, 0)?;
-        } else {
-            let token = self
-                .in_service
-                .take()
-                .ok_or_else(|| DesError::model("no job in service"))?;
-            let done = self.server.release(now, token)?;
-            if self.server.completions() == self.target {
-                ctx.stop();
-            }
-            if let Some(next) = done.next {
-                self.begin(ctx, next)?;
-            }
-        }
-        Ok(())
-    }
-}
-
 /// Customers per second of the M/M/1 at ρ = 0.9 built on [`Resource`], and its mean sojourn
 /// time [s] (sanity check: 1/(μ − λ) = 10 s).
 fn mm1_resource_rate(customers: u64) -> (f64, f64) {
     let mut sim = Simulation::<()>::new(1, 0);
-    let server = Resource::new("server", 1, Discipline::Fifo, SimTime::ZERO).expect("capacity 1");
-    let model = Mm1Resource {
-        server,
-        arrival_mean: 1.0 / 0.9,
-        service_mean: 1.0,
-        in_service: None,
-        target: customers,
-    };
+    let model = Mm1Resource::new(0.9, 1.0, customers).expect("capacity 1");
     let id = sim.add_model("mm1", model).expect("one model");
     let start = Instant::now();
     sim.run_until(SimTime::MAX).expect("mm1 never fails");

@@ -1,1 +1,4 @@
-//! Example programs and benchmarks of repm live in `examples/` and `benches/`.
+//! Example programs and benchmarks of repm live in `examples/` and `benches/`; this library
+//! holds what they share.
+
+pub mod workloads;
