@@ -202,6 +202,61 @@ impl RdConfig {
     }
 }
 
+/// Species of the R-D charge that are reagents rather than feed: calcium, leach water, wash acid.
+pub const RD_REAGENTS: [&str; 3] = ["Ca", "H2O", "C2H4O2"];
+
+impl RdResult {
+    /// The furnace feed: the inputs without the reagents of [`RD_REAGENTS`] (Sm₂O₃, the
+    /// oxide-fed elements' oxides and the metal powders) \[mol\].
+    #[must_use]
+    pub fn feed(&self) -> Ledger {
+        let mut l = Ledger::new();
+        for (s, n) in self.inputs.items() {
+            if !RD_REAGENTS.contains(&s.as_str()) {
+                l.add(&s, n);
+            }
+        }
+        l
+    }
+
+    /// The reagents of [`RD_REAGENTS`] among the inputs (Ca, leach water, wash acid) \[mol\].
+    #[must_use]
+    pub fn reagents(&self) -> Ledger {
+        let mut l = Ledger::new();
+        for (s, n) in self.inputs.items() {
+            if RD_REAGENTS.contains(&s.as_str()) {
+                l.add(&s, n);
+            }
+        }
+        l
+    }
+
+    /// Every extensive quantity scaled by `k` \[-\]: the model is homogeneous of degree one in
+    /// `batch_product_mass` (every amount, heat and energy is proportional to it; the per-kg
+    /// figures, yields and the alloyed fraction do not change), so a batch of another size
+    /// is the nominal result scaled. A plant uses this per batch.
+    #[must_use]
+    pub fn scaled(&self, k: f64) -> RdResult {
+        let sc = |l: &Ledger| {
+            let mut o = Ledger::new();
+            o.add_scaled(l, k);
+            o
+        };
+        RdResult {
+            inputs: sc(&self.inputs),
+            product: sc(&self.product),
+            leachate: sc(&self.leachate),
+            gas: sc(&self.gas),
+            product_mass: self.product_mass * k,
+            leach_heat: self.leach_heat * k,
+            hydrogen: self.hydrogen * k,
+            reduction_heat: self.reduction_heat.map(|q| q * k),
+            electric_energy: self.electric_energy.map(|q| q * k),
+            ..self.clone()
+        }
+    }
+}
+
 /// Run one R-D batch and its leach (pure model).
 ///
 /// # Errors
@@ -366,4 +421,58 @@ fn reduction_step_heat(
         cfg.temperature,
         InputConvention::MechanicalMixture,
     )?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1e-30)
+    }
+
+    #[test]
+    fn scaled_equals_a_solve_of_the_scaled_batch_and_feed_plus_reagents_is_inputs() {
+        let cfg = RdConfig {
+            oxide_fed: vec![],
+            ..RdConfig::default()
+        };
+        let r = reduce_diffuse(&cfg).unwrap();
+        let r3 = reduce_diffuse(&RdConfig {
+            batch_product_mass: 3.0 * cfg.batch_product_mass,
+            ..cfg.clone()
+        })
+        .unwrap();
+        let s = r.scaled(3.0);
+        for (a, b) in [
+            (&s.inputs, &r3.inputs),
+            (&s.product, &r3.product),
+            (&s.leachate, &r3.leachate),
+            (&s.gas, &r3.gas),
+        ] {
+            assert_eq!(a.items().len(), b.items().len());
+            for ((sa, na), (sb, nb)) in a.items().iter().zip(b.items().iter()) {
+                assert_eq!(sa, sb);
+                assert!(close(*na, *nb), "{sa}: {na} vs {nb}");
+            }
+        }
+        assert!(close(s.product_mass, r3.product_mass));
+        assert!(close(
+            s.electric_energy.unwrap(),
+            r3.electric_energy.unwrap()
+        ));
+        assert!(close(s.sm_yield, r3.sm_yield));
+        // partition of the inputs
+        let mut both = r.feed();
+        both.add_scaled(&r.reagents(), 1.0);
+        let (x, y) = (
+            both.element_amounts().unwrap(),
+            r.inputs.element_amounts().unwrap(),
+        );
+        for ((_, a), (_, b)) in x.iter().zip(y.iter()) {
+            assert!(close(a, b));
+        }
+        assert!(r.feed().get("Ca").abs() < 1e-300 && r.reagents().get("Ca") > 0.0);
+        assert!(r.feed().get("Sm2O3") > 0.0 && r.feed().get("Co") > 0.0);
+    }
 }

@@ -69,6 +69,7 @@ pub mod design;
 pub mod dynamics;
 pub mod equilibrium;
 mod error;
+pub mod flowsheet;
 mod linear;
 pub mod solution;
 pub mod solvers;
