@@ -113,6 +113,8 @@ pub struct Formula(Arc<FormulaData>);
 #[derive(Clone)]
 struct FormulaData {
     text: String,
+    /// The nonzero entries of `counts`, in element order (lots sum these per species).
+    nonzero: Box<[(Element, f64)]>,
     body_len: usize,
     counts: ElementVector,
     /// Cached Σ counts × molar masses \[kg·mol⁻¹\].
@@ -122,6 +124,16 @@ struct FormulaData {
 }
 
 impl Formula {
+    fn from_data(mut data: FormulaData) -> Formula {
+        data.nonzero = data.counts.iter_nonzero().collect();
+        Formula(Arc::new(data))
+    }
+
+    /// The nonzero element counts \[mol element per mol formula\], in element order.
+    pub fn nonzero_counts(&self) -> &[(Element, f64)] {
+        &self.0.nonzero
+    }
+
     /// Parse a formula. Errors are [`MaterialError::Formula`] with the position of the
     /// offending character.
     pub fn parse(input: &str) -> Result<Formula, MaterialError> {
@@ -133,14 +145,15 @@ impl Formula {
         let mut counts = ElementVector::zeros();
         counts[element] = 1.0;
         let text = element.symbol().to_string();
-        Formula(Arc::new(FormulaData {
+        Formula::from_data(FormulaData {
+            nonzero: Box::default(),
             body_len: text.len(),
             text,
             molar_mass: element.molar_mass(),
             counts,
             charge: 0,
             phase: None,
-        }))
+        })
     }
 
     /// A formula with the given element counts \[-\] (atoms per formula unit) and charge,
@@ -159,14 +172,15 @@ impl Formula {
                 "a formula needs at least one element",
             ));
         }
-        let mut counts_hill = Formula(Arc::new(FormulaData {
+        let mut counts_hill = Formula::from_data(FormulaData {
+            nonzero: Box::default(),
             text: String::new(),
             body_len: 0,
             counts: *counts,
             molar_mass: 0.0,
             charge: 0,
             phase: None,
-        }))
+        })
         .hill();
         counts_hill = render(&counts_hill, charge, None);
         Formula::parse(&counts_hill)
@@ -217,7 +231,7 @@ impl Formula {
         let mut f = (*self.0).clone();
         f.phase = phase;
         f.text = render(self.body(), f.charge, phase);
-        Formula(Arc::new(f))
+        Formula::from_data(f)
     }
 
     /// True if this is the electron `e-`.
@@ -420,14 +434,15 @@ impl<'a> Parser<'a> {
             }
             self.expect_end()?;
             let text = render("e", -1, phase);
-            return Ok(Formula(Arc::new(FormulaData {
+            return Ok(Formula::from_data(FormulaData {
+                nonzero: Box::default(),
                 text,
                 body_len: 1,
                 counts: ElementVector::zeros(),
                 molar_mass: 0.0,
                 charge: -1,
                 phase,
-            })));
+            }));
         }
 
         let mut parts: Vec<(f64, Vec<Item>)> = Vec::new();
@@ -469,14 +484,15 @@ impl<'a> Parser<'a> {
             render_items(items, &mut body);
         }
         let body_len = body.len();
-        Ok(Formula(Arc::new(FormulaData {
+        Ok(Formula::from_data(FormulaData {
+            nonzero: Box::default(),
             text: render(&body, charge, phase),
             body_len,
             molar_mass: counts.mass_of_amounts(),
             counts,
             charge,
             phase,
-        })))
+        }))
     }
 
     fn expect_end(&self) -> Result<(), MaterialError> {

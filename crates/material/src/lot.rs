@@ -312,7 +312,7 @@ impl Lot {
     pub fn element_amounts(&self) -> ElementVector {
         let mut v = ElementVector::zeros();
         for (f, n) in &self.species {
-            for (e, c) in f.counts().iter_nonzero() {
+            for &(e, c) in f.nonzero_counts() {
                 v[e] += c * n;
             }
         }
