@@ -5,13 +5,18 @@
 //! `{"case": "a", "solver": "newton", "stages": 60, "components": 2, "wall_ms": …,
 //! "iterations": …, "residual": …, "converged": true, "status": "converged"}`.
 //! `-- --export-cases FILE` writes the three case configurations as JSON for the SciPy peer
-//! (`benches/peers/sx_scipy.py`) and exits.
+//! (`benches/peers/sx_scipy.py`) and exits. `-- b --solver newton` runs one case and one solver
+//! (e.g. under `valgrind --tool=callgrind`, where the repeat loop stops after 0.5 s).
 
 use std::time::Instant;
 
 use repm_sx::{KremserExact, Newton, SteadySolver, SuccessiveSubstitution, cases};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--export-cases") {
         let path = args.get(i + 1).ok_or("--export-cases needs a file name")?;
@@ -23,7 +28,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         eprintln!("wrote {path}");
         return Ok(());
     }
-    let only: Option<&str> = args.get(1).map(|s| s.as_str());
+    // `-- --solver NAME` restricts to one solver (e.g. for a callgrind profile of one case).
+    let solver_only: Option<&str> = args
+        .iter()
+        .position(|a| a == "--solver")
+        .and_then(|i| args.get(i + 1))
+        .map(|s| s.as_str());
+    let only: Option<&str> = args
+        .iter()
+        .enumerate()
+        .skip(1)
+        .find(|(i, a)| !a.starts_with("--") && args[i - 1] != "--solver")
+        .map(|(_, s)| s.as_str());
     let solvers: [Box<dyn SteadySolver>; 3] = [
         Box::new(KremserExact),
         Box::new(SuccessiveSubstitution::default()),
@@ -35,6 +51,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         let cascade = spec.validate()?;
         for solver in &solvers {
+            if solver_only.is_some_and(|o| o != solver.name()) {
+                continue;
+            }
             let mut times = Vec::new();
             let start = Instant::now();
             let mut sol = solver.solve(&cascade);

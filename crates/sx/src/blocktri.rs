@@ -328,37 +328,46 @@ impl BandLu {
         let bs = nb * nb;
         let (dim, kl, ku, ld) = (self.n, self.kl, self.ku, self.ld);
         let kv = kl + ku;
-        self.ab.fill(0.0);
+        // Actual bandwidths first, so only the band that the factorisation touches (kl_eff
+        // below the diagonal, kl_eff + ku_eff above it after pivoting fill) is cleared.
         let (mut kle, mut kue) = (0usize, 0usize);
+        for k in 0..nblk {
+            for r in 0..nb {
+                for c in 0..nb {
+                    if a.diag[k * bs + r * nb + c] != 0.0 {
+                        if r >= c {
+                            kle = kle.max(r - c);
+                        } else {
+                            kue = kue.max(c - r);
+                        }
+                    }
+                    if k > 0 && a.lower[k * bs + r * nb + c] != 0.0 {
+                        kle = kle.max(nb + r - c);
+                    }
+                    if k + 1 < nblk && a.upper[k * bs + r * nb + c] != 0.0 {
+                        kue = kue.max(nb + c - r);
+                    }
+                }
+            }
+        }
+        let lo = kv - (kle + kue).min(kv);
+        let hi = (kv + kle).min(ld - 1);
+        for col in self.ab.chunks_exact_mut(ld) {
+            col[lo..=hi].fill(0.0);
+        }
         for k in 0..nblk {
             for r in 0..nb {
                 let i = k * nb + r;
                 for c in 0..nb {
-                    let d = a.diag[k * bs + r * nb + c];
                     let j = k * nb + c;
-                    self.ab[j * ld + kv + i - j] = d;
-                    if d != 0.0 {
-                        if i >= j {
-                            kle = kle.max(i - j);
-                        } else {
-                            kue = kue.max(j - i);
-                        }
-                    }
+                    self.ab[j * ld + kv + i - j] = a.diag[k * bs + r * nb + c];
                     if k > 0 {
                         let j = (k - 1) * nb + c;
-                        let l = a.lower[k * bs + r * nb + c];
-                        self.ab[j * ld + kv + i - j] = l;
-                        if l != 0.0 {
-                            kle = kle.max(i - j);
-                        }
+                        self.ab[j * ld + kv + i - j] = a.lower[k * bs + r * nb + c];
                     }
                     if k + 1 < nblk {
                         let j = (k + 1) * nb + c;
-                        let u = a.upper[k * bs + r * nb + c];
-                        self.ab[j * ld + kv + i - j] = u;
-                        if u != 0.0 {
-                            kue = kue.max(j - i);
-                        }
+                        self.ab[j * ld + kv + i - j] = a.upper[k * bs + r * nb + c];
                     }
                 }
             }

@@ -70,6 +70,12 @@ pub struct SuccessiveSubstitution {
     pub tolerance: f64,
     /// Damping ω in ln D ← (1−ω) ln D + ω ln D_new, in (0, 1] (default 1, undamped).
     pub damping: f64,
+    /// Anderson acceleration depth m: the next ln D combines the last m + 1 sweeps (default 0,
+    /// plain damped substitution; the Newton start uses 5). Acceleration starts after
+    /// consecutive residual decreases and restarts whenever the residual grows. It shortens
+    /// the approach (the Newton start) but can stall in the last digits, so the standalone
+    /// solver does not use it by default. `docs/science/sx.md` §4.2.
+    pub anderson_depth: usize,
 }
 
 impl Default for SuccessiveSubstitution {
@@ -78,6 +84,135 @@ impl Default for SuccessiveSubstitution {
             max_iterations: 50_000,
             tolerance: 1e-12,
             damping: 1.0,
+            anderson_depth: 0,
+        }
+    }
+}
+
+/// Anderson acceleration (type II; Walker & Ni 2011, SIAM J. Numer. Anal. 49, 1715) of the
+/// fixed-point map u ↦ G(u), u = ln D: the next iterate is G(u) − ΔG γ − (1−ω)(f − ΔF γ), f =
+/// G(u) − u, γ minimising ‖f − ΔF γ‖₂ over the differences of the last m sweeps.
+#[derive(Debug)]
+struct Anderson {
+    m: usize,
+    len: usize,
+    next: usize,
+    df: Vec<f64>,
+    dg: Vec<f64>,
+    f_prev: Vec<f64>,
+    g_prev: Vec<f64>,
+    have_prev: bool,
+    gram: Vec<f64>,
+    gamma: Vec<f64>,
+}
+
+/// Largest change of any ln D the Anderson extrapolation may add to the damped step.
+const ANDERSON_MAX_SHIFT: f64 = 1.0;
+/// Consecutive residual decreases before Anderson acceleration starts (it extrapolates the
+/// contractive phase; far from the solution it only amplifies the transients).
+const ANDERSON_WARMUP: usize = 2;
+
+impl Anderson {
+    fn new(m: usize, dim: usize) -> Self {
+        Self {
+            m,
+            len: 0,
+            next: 0,
+            df: vec![0.0; m * dim],
+            dg: vec![0.0; m * dim],
+            f_prev: vec![0.0; if m > 0 { dim } else { 0 }],
+            g_prev: vec![0.0; if m > 0 { dim } else { 0 }],
+            have_prev: false,
+            gram: vec![0.0; m * m],
+            gamma: vec![0.0; m],
+        }
+    }
+
+    /// Forgets the history (after a sweep that raised the residual).
+    fn reset(&mut self) {
+        self.len = 0;
+        self.next = 0;
+        self.have_prev = false;
+    }
+
+    /// Overwrites `u` (the ln D the sweep started from) with the next iterate, given `g` = the
+    /// ln D the sweep produced and the mixing ω.
+    fn step(&mut self, u: &mut [f64], g: &[f64], omega: f64) {
+        let dim = u.len();
+        if self.m == 0 {
+            for (ui, gi) in u.iter_mut().zip(g) {
+                *ui += omega * (gi - *ui);
+            }
+            return;
+        }
+        // f = g − u, stored in u for now.
+        for (ui, gi) in u.iter_mut().zip(g) {
+            *ui = gi - *ui;
+        }
+        if self.have_prev {
+            let c = self.next;
+            let (dfc, dgc) = (
+                &mut self.df[c * dim..(c + 1) * dim],
+                &mut self.dg[c * dim..(c + 1) * dim],
+            );
+            for i in 0..dim {
+                dfc[i] = u[i] - self.f_prev[i];
+                dgc[i] = g[i] - self.g_prev[i];
+            }
+            self.next = (self.next + 1) % self.m;
+            self.len = (self.len + 1).min(self.m);
+        }
+        self.f_prev.copy_from_slice(u);
+        self.g_prev.copy_from_slice(g);
+        self.have_prev = true;
+        let l = self.len;
+        let mut ok = true;
+        if l > 0 {
+            // Normal equations (ΔFᵀΔF + λI) γ = ΔFᵀ f, λ a relative Tikhonov floor.
+            let mut big: f64 = 0.0;
+            for a in 0..l {
+                let fa = &self.df[a * dim..(a + 1) * dim];
+                for b in 0..=a {
+                    let fb = &self.df[b * dim..(b + 1) * dim];
+                    let dot: f64 = fa.iter().zip(fb).map(|(x, y)| x * y).sum();
+                    self.gram[a * l + b] = dot;
+                    self.gram[b * l + a] = dot;
+                }
+                big = big.max(self.gram[a * l + a]);
+                self.gamma[a] = fa.iter().zip(u.iter()).map(|(x, y)| x * y).sum();
+            }
+            for a in 0..l {
+                self.gram[a * l + a] += 1e-12 * big;
+            }
+            dense_solve(&mut self.gram[..l * l], &mut self.gamma[..l], l);
+            ok = self.gamma[..l].iter().all(|v| v.is_finite());
+        }
+        // u ← g − (1−ω) f − Σ γ_a (ΔG_a − (1−ω) ΔF_a); the extrapolation is used only if it
+        // moves no ln D by more than `ANDERSON_MAX_SHIFT` from the damped step.
+        if ok && l > 0 {
+            let mut shift: f64 = 0.0;
+            for i in 0..dim {
+                let mut c = 0.0;
+                for a in 0..l {
+                    c += self.gamma[a]
+                        * (self.dg[a * dim + i] - (1.0 - omega) * self.df[a * dim + i]);
+                }
+                shift = shift.max(c.abs());
+            }
+            ok = shift <= ANDERSON_MAX_SHIFT;
+        }
+        for i in 0..dim {
+            let (mut gi, mut fi) = (g[i], u[i]);
+            if ok {
+                for a in 0..l {
+                    gi -= self.gamma[a] * self.dg[a * dim + i];
+                    fi -= self.gamma[a] * self.df[a * dim + i];
+                }
+            }
+            u[i] = gi - (1.0 - omega) * fi;
+        }
+        if !ok {
+            self.reset();
         }
     }
 }
@@ -113,14 +248,17 @@ impl SuccessiveSubstitution {
         let dim = sys.dim();
         let mut r = vec![0.0; dim];
         let mut w = vec![0.0; dim];
-        let mut lnd_old = vec![0.0; sys.d.len()];
+        let nd = sys.d.len();
+        let mut u = vec![0.0; nd];
+        let mut d_old = vec![0.0; nd];
+        let mut g = vec![0.0; nd];
+        let mut aa = Anderson::new(self.anderson_depth, nd);
         let mut omega = self.damping.clamp(1e-3, 1.0);
         let mut res = f64::INFINITY;
         let mut prev = f64::INFINITY;
+        let mut decreasing = 0usize;
         for it in 1..=max {
-            for (o, d) in lnd_old.iter_mut().zip(&sys.d) {
-                *o = d.ln();
-            }
+            d_old.copy_from_slice(&sys.d);
             sys.transport_components();
             sys.normalise_saturated();
             sys.transport_acid();
@@ -133,16 +271,36 @@ impl SuccessiveSubstitution {
             if res <= self.tolerance {
                 return (it, SolveStatus::Converged, res);
             }
-            // Safeguard: halve the damping whenever the residual grows (down to 0.05).
-            if res > prev && omega > 0.05 {
-                omega = (0.5 * omega).max(0.05);
-                tracing::debug!(sweep = it, omega, "substitution: damping reduced");
-            }
-            prev = res;
-            if omega < 1.0 {
-                for (d, o) in sys.d.iter_mut().zip(&lnd_old) {
-                    *d = ((1.0 - omega) * o + omega * d.ln()).exp();
+            // Safeguard: when the residual grows, restart the acceleration; if it grows on a
+            // plain step, halve the damping (down to 0.05).
+            if res > prev {
+                if aa.len > 0 {
+                    aa.reset();
+                    tracing::debug!(sweep = it, "substitution: acceleration restarted");
+                } else if omega > 0.05 {
+                    omega = (0.5 * omega).max(0.05);
+                    tracing::debug!(sweep = it, omega, "substitution: damping reduced");
                 }
+            }
+            decreasing = if res < prev { decreasing + 1 } else { 0 };
+            prev = res;
+            if aa.m == 0 && omega >= 1.0 {
+                continue;
+            }
+            for ((gi, ui), (d, o)) in g.iter_mut().zip(u.iter_mut()).zip(sys.d.iter().zip(&d_old)) {
+                *gi = d.ln();
+                *ui = o.ln();
+            }
+            if decreasing >= ANDERSON_WARMUP {
+                aa.step(&mut u, &g, omega);
+            } else {
+                aa.reset();
+                for (ui, gi) in u.iter_mut().zip(&g) {
+                    *ui += omega * (gi - *ui);
+                }
+            }
+            for (d, ui) in sys.d.iter_mut().zip(&u) {
+                *d = ui.exp();
             }
         }
         (max, SolveStatus::MaxIterations, res)
@@ -183,9 +341,10 @@ impl SteadySolver for SuccessiveSubstitution {
 /// unknowns ln c_aq per component plus ln [H⁺] and ln [(HA)₂]_free per stage, analytic
 /// Jacobian, banded LU with partial pivoting (row pivoting across stage blocks), recycles by a
 /// Woodbury correction, damping by step halving under Deuflhard's natural monotonicity test,
-/// started from a few substitution sweeps or a given profile. A run that stalls (damping fails,
-/// or two accepted steps in a row are damped below 0.01) hands its best iterate back to the
-/// substitution fallback.
+/// started from a few (Anderson-accelerated) substitution sweeps or a given profile; chord steps
+/// reuse the factorisation while they contract the residual fourfold. A run that stalls
+/// (damping fails, two accepted steps in a row are damped below 0.01, or six steps bring no
+/// new lowest residual) hands its best iterate back to the substitution fallback.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Newton {
@@ -199,6 +358,8 @@ pub struct Newton {
     pub start_tolerance: f64,
     /// Damping of those sweeps (default 1).
     pub initial_damping: f64,
+    /// Anderson depth of those sweeps (default 5, see [`SuccessiveSubstitution`]).
+    pub anderson_depth: usize,
     /// Largest change of any log unknown in one step (default 3, i.e. a factor e³ ≈ 20).
     pub max_log_step: f64,
     /// Maximum step halvings (default 30).
@@ -213,6 +374,7 @@ impl Default for Newton {
             initial_sweeps: 300,
             start_tolerance: 1e-3,
             initial_damping: 1.0,
+            anderson_depth: 5,
             max_log_step: 3.0,
             max_halvings: 30,
         }
@@ -229,6 +391,7 @@ struct NewtonWork {
     rec: Vec<f64>,
     r: Vec<f64>,
     w: Vec<f64>,
+    wl: Vec<f64>,
     dx: Vec<f64>,
     dbar: Vec<f64>,
     v: Vec<f64>,
@@ -245,6 +408,11 @@ struct NewtonWork {
 const STALL_STEPS: usize = 2;
 /// See [`STALL_STEPS`].
 const STALL_ALPHA: f64 = 1e-2;
+/// Steps without a new lowest residual after which a run is stalled as well.
+const NO_PROGRESS_STEPS: usize = 6;
+/// A chord step (old factorisation) is kept only if it cuts the scaled residual by at least
+/// this factor; a full step whose residual reduction is at least as good enables chord steps.
+const CHORD_CONTRACTION: f64 = 0.25;
 
 /// Largest whole-cascade component imbalance |Σ_k r_jk| / feed_j (the stage residuals of a
 /// component telescope to inputs − outputs).
@@ -275,6 +443,7 @@ impl Newton {
             rec: vec![0.0; m * nb * nb],
             r: vec![0.0; dim],
             w: vec![0.0; dim],
+            wl: vec![0.0; dim],
             dx: vec![0.0; dim],
             dbar: vec![0.0; dim],
             v: vec![0.0; dim],
@@ -293,10 +462,17 @@ impl Newton {
         // stalled, and leaves the best state behind for the caller's fallback.
         let mut best = f64::INFINITY;
         let mut tiny_steps = 0usize;
+        let mut best_it = 0usize;
         wk.best.copy_from_slice(&wk.v);
+        // `wk.r` always holds the residual at `wk.v` (the accepted trial point's residual is
+        // reused); `lu_ok` says the factorisation in `wk.lu` (rows scaled by `wk.wl`) may serve
+        // a chord step; `r_stale` that a rejected chord trial overwrote `wk.r`.
+        sys.load(&wk.v, false);
+        sys.residual(&mut wk.r);
+        let mut lu_ok = false;
+        let mut r_stale = false;
+        let mut factorisations = 0usize;
         for it in 0..=self.max_iterations {
-            sys.load(&wk.v, true);
-            sys.residual(&mut wk.r);
             sys.scales(&mut wk.w);
             res =
                 wk.r.iter()
@@ -315,9 +491,10 @@ impl Newton {
             }
             if res < best {
                 best = res;
+                best_it = it;
                 wk.best.copy_from_slice(&wk.v);
             }
-            if tiny_steps >= STALL_STEPS {
+            if tiny_steps >= STALL_STEPS || it - best_it >= NO_PROGRESS_STEPS {
                 tracing::warn!(iteration = it, residual = res, "newton: no progress");
                 status = SolveStatus::Stalled;
                 std::mem::swap(&mut wk.v, &mut wk.best);
@@ -327,7 +504,53 @@ impl Newton {
             if it == self.max_iterations {
                 break;
             }
-            sys.jacobian(&wk.w, &mut wk.jac, &mut wk.rec);
+            // Chord step (simplified Newton, Deuflhard 2004 §2.1.2): after a full step that
+            // cut the residual at least fourfold, reuse the factorisation while each chord step
+            // cuts it at least fourfold too; otherwise refactor at the current point.
+            if lu_ok {
+                for i in 0..dim {
+                    wk.dx[i] = -wk.r[i] * wk.wl[i];
+                }
+                {
+                    let NewtonWork {
+                        lu,
+                        z,
+                        k0,
+                        k,
+                        b,
+                        rec,
+                        dx,
+                        ..
+                    } = &mut wk;
+                    newton_solve(sys, dx, lu, z, k0, k, b, rec, nb, dim, mr);
+                }
+                if wk.dx.iter().all(|d| d.is_finite()) {
+                    for i in 0..dim {
+                        wk.vt[i] = wk.v[i] + wk.dx[i];
+                    }
+                    sys.load(&wk.vt, false);
+                    sys.residual(&mut wk.r);
+                    let trial =
+                        wk.r.iter()
+                            .zip(&wk.w)
+                            .map(|(a, b)| (a * b).abs())
+                            .fold(0.0, f64::max);
+                    if trial.is_finite() && trial <= CHORD_CONTRACTION * res {
+                        tracing::trace!(iteration = it, residual = trial, "newton chord step");
+                        std::mem::swap(&mut wk.v, &mut wk.vt);
+                        continue;
+                    }
+                }
+                r_stale = true;
+            }
+            sys.load(&wk.v, true);
+            if r_stale {
+                sys.residual(&mut wk.r);
+                r_stale = false;
+            }
+            wk.wl.copy_from_slice(&wk.w);
+            factorisations += 1;
+            sys.jacobian(&wk.wl, &mut wk.jac, &mut wk.rec);
             if let Err(e) = wk.lu.factor_from(&wk.jac) {
                 tracing::warn!(stage = e.stage, "newton: singular Jacobian block");
                 status = SolveStatus::Stalled;
@@ -337,7 +560,7 @@ impl Newton {
                 woodbury_prepare(sys, &mut wk, nb, dim, mr);
             }
             for i in 0..dim {
-                wk.dx[i] = -wk.r[i] * wk.w[i];
+                wk.dx[i] = -wk.r[i] * wk.wl[i];
             }
             wk.rhs.copy_from_slice(&wk.dx);
             refined_solve(sys, &mut wk, false, nb, dim, mr);
@@ -356,6 +579,7 @@ impl Newton {
                 1.0
             };
             let mut accepted = false;
+            let mut trial = f64::INFINITY;
             for _ in 0..=self.max_halvings {
                 for i in 0..dim {
                     wk.vt[i] = wk.v[i] + alpha * wk.dx[i];
@@ -363,11 +587,11 @@ impl Newton {
                 sys.load(&wk.vt, false);
                 sys.residual(&mut wk.r);
                 for i in 0..dim {
-                    wk.dbar[i] = -wk.r[i] * wk.w[i];
+                    wk.dbar[i] = -wk.r[i] * wk.wl[i];
                 }
                 // Shortcut: a trial that cuts the scaled residual tenfold is accepted without
                 // the (extra solve of the) monotonicity test.
-                let trial = wk.dbar.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+                trial = wk.dbar.iter().fold(0.0f64, |a, v| a.max(v.abs()));
                 if trial.is_finite() && trial <= 0.1 * res {
                     accepted = true;
                     break;
@@ -392,6 +616,8 @@ impl Newton {
                 break;
             }
             tracing::trace!(iteration = it, alpha, step = big, "newton step accepted");
+            // The contraction of a full step predicts that of chord steps from here on.
+            lu_ok = alpha >= 1.0 && trial <= CHORD_CONTRACTION * res;
             if alpha < STALL_ALPHA {
                 tiny_steps += 1;
             } else {
@@ -399,6 +625,12 @@ impl Newton {
             }
             std::mem::swap(&mut wk.v, &mut wk.vt);
         }
+        tracing::debug!(
+            iterations,
+            factorisations,
+            residual = res,
+            "newton finished"
+        );
         sys.load(&wk.v, false);
         build_solution(
             sys,
@@ -560,6 +792,7 @@ impl SteadySolver for Newton {
                 max_iterations: self.initial_sweeps,
                 tolerance: self.start_tolerance,
                 damping: self.initial_damping,
+                anderson_depth: self.anderson_depth,
             };
             let (_it, status, _res) = sub.sweeps(&mut sys, self.initial_sweeps);
             if status == SolveStatus::Diverged {
@@ -583,12 +816,11 @@ impl SteadySolver for Newton {
                     max_iterations: self.initial_sweeps,
                     tolerance: tol,
                     damping: self.initial_damping,
+                    anderson_depth: self.anderson_depth,
                 };
                 sys.update_equilibrium(false);
-                let (_it, st, _res) = sub.sweeps(&mut sys, self.initial_sweeps);
-                if st == SolveStatus::Converged && tol <= self.tolerance {
-                    break;
-                }
+                // (if these sweeps converge, the run below confirms it at its first check)
+                sub.sweeps(&mut sys, self.initial_sweeps);
                 let iters = sol.iterations;
                 sol = self.run(&mut sys, t0);
                 sol.iterations += iters;
