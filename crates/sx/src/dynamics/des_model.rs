@@ -21,7 +21,9 @@ use repm_des::continuous::StateEvent;
 use repm_des::{Context, DesError, Event, InPort, Model, OutPort, Port, Ports, Priority, SimTime};
 use serde::{Deserialize, Serialize};
 
-use super::{AdvanceOutcome, DynamicCascade, Products, TwoOutletSpec};
+use super::{AdvanceOutcome, DynamicCascade, HoldupCascade, Products, TwoOutletSpec};
+use crate::SxError;
+use crate::topology::CascadeSpec;
 
 /// Timer tag of the purity state event.
 const PURITY_EVENT: u64 = 1;
@@ -97,11 +99,197 @@ pub enum CascadeCommand {
     Outage,
     /// End an outage.
     Resume,
+    /// Replace the spec of a [`HoldupCascade`] (same stages, components, holdups).
+    SetCascade {
+        /// New spec.
+        spec: CascadeSpec,
+    },
+    /// Set the flow of a named feed of a [`HoldupCascade`] \[m³·s⁻¹\] (0 switches it off).
+    SetFeedFlow {
+        /// Feed name.
+        name: String,
+        /// Flow \[m³·s⁻¹\].
+        flow: f64,
+    },
     /// Replace the purity watches.
     Watch {
         /// New watch list (empty = no state events).
         watches: Vec<PurityWatch>,
     },
+}
+
+/// A continuous cascade that [`CascadeModel`] drives: [`DynamicCascade`] (two-outlet, Linear
+/// or Langmuir closure) or [`HoldupCascade`] (the steady-state topology and equilibrium
+/// models, mass action with the acid balance included).
+pub trait CascadeDynamics:
+    Clone + std::fmt::Debug + Serialize + for<'de> Deserialize<'de> + 'static
+{
+    /// Current time of the cascade \[s\].
+    fn now(&self) -> f64;
+    /// Product streams at the current state.
+    fn current_products(&self) -> Products;
+    /// Integrate to `t` \[s\].
+    ///
+    /// # Errors
+    /// The integrator's error.
+    fn integrate_to(&mut self, t: f64) -> Result<(), SxError>;
+    /// Integrate to `t_end` \[s\] or to the first sign change of `g`.
+    ///
+    /// # Errors
+    /// The integrator's error.
+    fn integrate_until(
+        &mut self,
+        t_end: f64,
+        g: &dyn Fn(&Products) -> f64,
+    ) -> Result<AdvanceOutcome, SxError>;
+    /// Apply an operating command ([`CascadeCommand::Watch`] is handled by the model).
+    ///
+    /// # Errors
+    /// [`SxError::Config`] if the command does not apply to this cascade or is invalid.
+    fn apply_command(&mut self, cmd: &CascadeCommand) -> Result<(), SxError>;
+}
+
+impl CascadeDynamics for DynamicCascade {
+    fn now(&self) -> f64 {
+        self.time()
+    }
+    fn current_products(&self) -> Products {
+        self.products()
+    }
+    fn integrate_to(&mut self, t: f64) -> Result<(), SxError> {
+        self.advance_to(t)
+    }
+    fn integrate_until(
+        &mut self,
+        t_end: f64,
+        g: &dyn Fn(&Products) -> f64,
+    ) -> Result<AdvanceOutcome, SxError> {
+        self.advance_until(t_end, g)
+    }
+    fn apply_command(&mut self, cmd: &CascadeCommand) -> Result<(), SxError> {
+        let cur = self.spec().clone();
+        let next = match cmd {
+            CascadeCommand::SetSpec { spec } => spec.clone(),
+            CascadeCommand::SetFeed { flow, conc } => TwoOutletSpec {
+                feed_flow: *flow,
+                feed_conc: conc.clone(),
+                ..cur
+            },
+            CascadeCommand::SetOrganicFlow { flow } => TwoOutletSpec {
+                organic_flow: *flow,
+                ..cur
+            },
+            CascadeCommand::SetScrubFlow { flow } => TwoOutletSpec {
+                scrub_flow: *flow,
+                ..cur
+            },
+            CascadeCommand::SetReflux { fraction } => TwoOutletSpec {
+                reflux_organic_end: *fraction,
+                ..cur
+            },
+            CascadeCommand::TotalReflux => cur.total_reflux(),
+            CascadeCommand::Outage => {
+                if self.before_outage.is_none() {
+                    self.before_outage = Some(cur.clone());
+                }
+                cur.stopped()
+            }
+            CascadeCommand::Resume => match self.before_outage.take() {
+                Some(s) => s,
+                None => cur,
+            },
+            CascadeCommand::Watch { .. } => return Ok(()),
+            CascadeCommand::SetCascade { .. } | CascadeCommand::SetFeedFlow { .. } => {
+                return Err(SxError::config(
+                    "command",
+                    format!("{cmd:?}"),
+                    "applies to a HoldupCascade, not a two-outlet DynamicCascade",
+                ));
+            }
+        };
+        self.set_spec(next)
+    }
+}
+
+/// Feed names [`HoldupCascade`] maps the two-outlet commands to.
+const FEED: &str = "feed";
+/// See [`FEED`].
+const ORGANIC: &str = "organic";
+/// See [`FEED`].
+const SCRUB: &str = "scrub";
+
+impl CascadeDynamics for HoldupCascade {
+    fn now(&self) -> f64 {
+        self.time()
+    }
+    fn current_products(&self) -> Products {
+        self.products()
+    }
+    fn integrate_to(&mut self, t: f64) -> Result<(), SxError> {
+        self.advance_to(t)
+    }
+    fn integrate_until(
+        &mut self,
+        t_end: f64,
+        g: &dyn Fn(&Products) -> f64,
+    ) -> Result<AdvanceOutcome, SxError> {
+        self.advance_until(t_end, g)
+    }
+    /// The two-outlet commands act on the feeds named `"feed"`, `"organic"` and `"scrub"`:
+    /// `SetFeed` sets the feed's flow (0 = off) and its concentrations by component order,
+    /// `TotalReflux` switches `"feed"` off with both ends fully refluxed, `SetReflux` sets
+    /// the organic-end reflux. `SetSpec` (a two-outlet spec) does not apply.
+    fn apply_command(&mut self, cmd: &CascadeCommand) -> Result<(), SxError> {
+        match cmd {
+            CascadeCommand::SetCascade { spec } => {
+                self.set_operation(spec.clone(), self.operation().clone())
+            }
+            CascadeCommand::SetFeedFlow { name, flow } => self.set_feed_flow(name, *flow),
+            CascadeCommand::SetFeed { flow, conc } => {
+                let mut spec = self.spec().clone();
+                let mut op = self.operation().clone();
+                let i = spec
+                    .feeds
+                    .iter()
+                    .position(|f| f.name == FEED)
+                    .ok_or_else(|| SxError::config("feed", FEED, "no feed of that name"))?;
+                let comps: Vec<String> = spec.components.iter().map(|c| c.symbol.clone()).collect();
+                if conc.len() != comps.len() {
+                    return Err(SxError::config(
+                        "conc",
+                        conc.len(),
+                        "one concentration per component",
+                    ));
+                }
+                spec.feeds[i].concentrations = comps
+                    .into_iter()
+                    .zip(conc)
+                    .filter(|(_, c)| **c > 0.0)
+                    .map(|(s, c)| (s, *c))
+                    .collect();
+                if *flow > 0.0 {
+                    spec.feeds[i].flow = *flow;
+                }
+                op.feed_on[i] = *flow > 0.0;
+                self.set_operation(spec, op)
+            }
+            CascadeCommand::SetOrganicFlow { flow } => self.set_feed_flow(ORGANIC, *flow),
+            CascadeCommand::SetScrubFlow { flow } => self.set_feed_flow(SCRUB, *flow),
+            CascadeCommand::SetReflux { fraction } => {
+                let rb = self.operation().reflux_aqueous_end;
+                self.set_end_reflux(*fraction, rb)
+            }
+            CascadeCommand::TotalReflux => self.total_reflux(FEED),
+            CascadeCommand::Outage => self.set_stopped(true),
+            CascadeCommand::Resume => self.set_stopped(false),
+            CascadeCommand::Watch { .. } => Ok(()),
+            CascadeCommand::SetSpec { .. } => Err(SxError::config(
+                "command",
+                "SetSpec",
+                "a two-outlet spec does not apply to a HoldupCascade: use SetCascade",
+            )),
+        }
+    }
 }
 
 /// Sent on the `"notice"` port when a watched purity is crossed.
@@ -134,15 +322,16 @@ impl Default for CascadeModelConfig {
     }
 }
 
-/// The cascade as a continuous `repm-des` model (see the module docs). Checkpointable:
-/// `snapshot`/`restore` serialise the whole state, integrator history included.
+/// The cascade as a continuous `repm-des` model (see the module docs), over a
+/// [`DynamicCascade`] (default) or a [`HoldupCascade`]. Checkpointable: `snapshot`/`restore`
+/// serialise the whole state, integrator history included.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct CascadeModel {
-    cascade: DynamicCascade,
+#[serde(bound = "")]
+pub struct CascadeModel<D: CascadeDynamics = DynamicCascade> {
+    cascade: D,
     origin: Option<SimTime>,
     watches: Vec<PurityWatch>,
     event: StateEvent,
-    before_outage: Option<TwoOutletSpec>,
     pending_signs: Vec<f64>,
     cfg: CascadeModelConfig,
     /// Every purity crossing so far: (time, watch index, purity \[-\]).
@@ -151,20 +340,15 @@ pub struct CascadeModel {
     pub log: Vec<(SimTime, CascadeCommand)>,
 }
 
-impl CascadeModel {
+impl<D: CascadeDynamics> CascadeModel<D> {
     /// Wrap a dynamic cascade (its time 0 is the simulated time of `init`).
     #[must_use]
-    pub fn new(
-        cascade: DynamicCascade,
-        watches: Vec<PurityWatch>,
-        cfg: CascadeModelConfig,
-    ) -> Self {
+    pub fn new(cascade: D, watches: Vec<PurityWatch>, cfg: CascadeModelConfig) -> Self {
         Self {
             cascade,
             origin: None,
             watches,
             event: StateEvent::new(PURITY_EVENT),
-            before_outage: None,
             pending_signs: Vec::new(),
             cfg,
             crossings: Vec::new(),
@@ -174,7 +358,7 @@ impl CascadeModel {
 
     /// The wrapped cascade (state at the last event).
     #[must_use]
-    pub fn cascade(&self) -> &DynamicCascade {
+    pub fn cascade(&self) -> &D {
         &self.cascade
     }
 
@@ -196,7 +380,7 @@ impl CascadeModel {
         if self.watches.is_empty() {
             return Ok(());
         }
-        let p = self.cascade.products();
+        let p = self.cascade.current_products();
         // current side of every watch (a watch exactly at its value counts as below)
         let signs: Vec<f64> = self
             .watches
@@ -206,10 +390,11 @@ impl CascadeModel {
         self.pending_signs.clone_from(&signs);
         let g = self.combined(&signs);
         let mut ahead = self.cascade.clone();
-        let t0 = ahead.time();
+        let t0 = ahead.now();
         let out = ahead
-            .advance_until(t0 + self.cfg.horizon, g)
+            .integrate_until(t0 + self.cfg.horizon, &g)
             .map_err(|e| DesError::model(format!("cascade prediction: {e}")))?;
+        drop(g);
         let dt = match out {
             AdvanceOutcome::StateEvent { time } => time - t0,
             // nothing within the horizon: wake up at the horizon and predict again
@@ -219,48 +404,16 @@ impl CascadeModel {
             .schedule_in_secs(ctx, dt.max(0.0), Priority::NORMAL)
     }
 
-    fn apply(&mut self, cmd: &CascadeCommand) -> Result<(), crate::SxError> {
-        let cur = self.cascade.spec().clone();
-        let next = match cmd {
-            CascadeCommand::SetSpec { spec } => spec.clone(),
-            CascadeCommand::SetFeed { flow, conc } => TwoOutletSpec {
-                feed_flow: *flow,
-                feed_conc: conc.clone(),
-                ..cur
-            },
-            CascadeCommand::SetOrganicFlow { flow } => TwoOutletSpec {
-                organic_flow: *flow,
-                ..cur
-            },
-            CascadeCommand::SetScrubFlow { flow } => TwoOutletSpec {
-                scrub_flow: *flow,
-                ..cur
-            },
-            CascadeCommand::SetReflux { fraction } => TwoOutletSpec {
-                reflux_organic_end: *fraction,
-                ..cur
-            },
-            CascadeCommand::TotalReflux => cur.total_reflux(),
-            CascadeCommand::Outage => {
-                if self.before_outage.is_none() {
-                    self.before_outage = Some(cur.clone());
-                }
-                cur.stopped()
-            }
-            CascadeCommand::Resume => match self.before_outage.take() {
-                Some(s) => s,
-                None => cur,
-            },
-            CascadeCommand::Watch { watches } => {
-                self.watches = watches.clone();
-                return Ok(());
-            }
-        };
-        self.cascade.set_spec(next)
+    fn apply(&mut self, cmd: &CascadeCommand) -> Result<(), SxError> {
+        if let CascadeCommand::Watch { watches } = cmd {
+            self.watches = watches.clone();
+            return Ok(());
+        }
+        self.cascade.apply_command(cmd)
     }
 }
 
-impl<M> Model<M> for CascadeModel
+impl<M, D: CascadeDynamics> Model<M> for CascadeModel<D>
 where
     M: TryInto<CascadeCommand> + From<CascadeNotice> + 'static,
 {
@@ -294,9 +447,9 @@ where
     fn advance_to(&mut self, now: SimTime) -> repm_des::Result<()> {
         let origin = *self.origin.get_or_insert(now);
         let t = now.secs_since(origin);
-        if t > self.cascade.time() {
+        if t > self.cascade.now() {
             self.cascade
-                .advance_to(t)
+                .integrate_to(t)
                 .map_err(|e| DesError::model(format!("cascade integration: {e}")))?;
         }
         Ok(())
@@ -319,7 +472,7 @@ where
             }
             Event::Timer { tag: PURITY_EVENT } => {
                 self.event.fired();
-                let p = self.cascade.products();
+                let p = self.cascade.current_products();
                 // report every watch that changed side since the prediction; if the real
                 // trajectory has not quite crossed yet, the new prediction fires again soon
                 for (i, w) in self.watches.iter().enumerate() {

@@ -29,6 +29,9 @@
 //! Why not a crate: see the science page ("Why a hand-written integrator").
 
 pub mod des_model;
+pub mod holdup;
+
+pub use holdup::{Fill, HoldupCascade, Operation, prnd_mass_action_case};
 
 use serde::{Deserialize, Serialize};
 
@@ -824,6 +827,9 @@ pub struct DynamicCascade {
     cum_in: Vec<f64>,
     cum_out: Vec<f64>,
     stats: IntegratorStats,
+    /// Spec in force before an outage command (restored on resume).
+    #[serde(default)]
+    pub(crate) before_outage: Option<TwoOutletSpec>,
 }
 
 /// Why [`DynamicCascade::advance_until`] stopped.
@@ -885,6 +891,7 @@ impl DynamicCascade {
             cum_out: vec![0.0; nc],
             stats: IntegratorStats::default(),
             sys,
+            before_outage: None,
         })
     }
 

@@ -1,0 +1,277 @@
+//! The dynamic cascade on the steady-state equilibrium models (`HoldupCascade`): its
+//! long-time limit is the steady-state Newton solution of the same cascade, every component
+//! and the protons are conserved over a start-up (holdup + cumulative out − cumulative in),
+//! feed steps and outages work as `repm-des` events, and the purity state event fires where
+//! dense sampling of the trajectory says it should.
+
+use std::time::Duration;
+
+use repm_des::{SimTime, Simulation};
+use repm_sx::dynamics::des_model::{
+    CascadeCommand, CascadeDynamics, CascadeModel, CascadeModelConfig, CascadeNotice,
+    CommandSchedule,
+};
+use repm_sx::dynamics::{
+    AdvanceOutcome, Fill, HoldupCascade, IntegratorConfig, prnd_mass_action_case,
+};
+use repm_sx::{CascadeSpec, DrawSpec, Newton, Phase, SteadySolver, cases};
+
+const DAY: f64 = 86_400.0;
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+enum Msg {
+    Cmd(CascadeCommand),
+    Notice(CascadeNotice),
+}
+impl From<CascadeCommand> for Msg {
+    fn from(c: CascadeCommand) -> Self {
+        Msg::Cmd(c)
+    }
+}
+impl From<CascadeNotice> for Msg {
+    fn from(n: CascadeNotice) -> Self {
+        Msg::Notice(n)
+    }
+}
+impl TryFrom<Msg> for CascadeCommand {
+    type Error = Msg;
+    fn try_from(m: Msg) -> Result<Self, Msg> {
+        match m {
+            Msg::Cmd(c) => Ok(c),
+            other => Err(other),
+        }
+    }
+}
+
+/// A 6 + 6 stage cut of bench case (b) (five REEs by mass action + Al at constant D) with
+/// sulfate in the feed (HSO₄⁻ speciation) and an aqueous side draw.
+fn case_b_cut() -> CascadeSpec {
+    let mut s = cases::bench_case_b();
+    s.sections[0].stages = 6;
+    s.sections[1].stages = 6;
+    s.feeds[0].stage = 6;
+    s.feeds[0].sulfate = 200.0;
+    s.feeds[2].stage = 11;
+    s.draws.push(DrawSpec {
+        name: "side".into(),
+        stage: 8,
+        phase: Phase::Aqueous,
+        fraction: 0.1,
+    });
+    s
+}
+
+fn feed_fill(spec: &CascadeSpec) -> Fill {
+    let f = &spec.feeds[0];
+    Fill {
+        aqueous: spec
+            .components
+            .iter()
+            .map(|c| f.concentrations.get(&c.symbol).copied().unwrap_or(0.0))
+            .collect(),
+        acid: f.acid,
+    }
+}
+
+fn rel(a: f64, b: f64) -> f64 {
+    (a - b).abs() / a.abs().max(b.abs()).max(1e-300)
+}
+
+/// Long-time limit = steady-state Newton solution (public API) of the same cascade, to 1e-6
+/// relative in every aqueous concentration, the free H⁺ and the free extractant.
+fn assert_long_time_limit(spec: CascadeSpec) {
+    let sol = Newton::default().solve(&spec.validate().unwrap());
+    assert!(sol.status.is_converged(), "{:?}", sol.status);
+    let cfg = IntegratorConfig {
+        h_max: 1e8,
+        ..IntegratorConfig::default()
+    };
+    let fill = feed_fill(&spec);
+    let mut cas = HoldupCascade::filled(spec, &fill, cfg).unwrap();
+    cas.advance_to(1e10).unwrap();
+    let p = &sol.profiles;
+    let mut worst: f64 = 0.0;
+    for k in 0..cas.n_stages() {
+        for j in 0..cas.n_components() {
+            worst = worst.max(rel(cas.aqueous(k, j), p.aqueous[k][j]));
+        }
+        worst = worst.max(rel(cas.h_plus(k), p.h_plus[k]));
+        worst = worst.max(rel(cas.free_extractant(k), p.free_extractant[k]));
+    }
+    assert!(worst < 1e-6, "worst relative difference {worst:e}");
+}
+
+#[test]
+fn long_time_limit_is_the_newton_steady_state_prnd() {
+    assert_long_time_limit(prnd_mass_action_case(10, 10));
+}
+
+#[test]
+fn long_time_limit_is_the_newton_steady_state_case_b_cut() {
+    assert_long_time_limit(case_b_cut());
+}
+
+/// holdup + cumulative out − cumulative in, per component and for protons, relative to the
+/// largest term.
+fn ledger_errors(cas: &HoldupCascade, init: &[f64]) -> Vec<f64> {
+    let h = cas.holdup();
+    (0..h.len())
+        .map(|j| {
+            let (i, o) = (cas.cumulative_in()[j], cas.cumulative_out()[j]);
+            let scale = h[j].abs().max(init[j].abs()).max(i.abs()).max(o.abs());
+            (h[j] + o - i - init[j]).abs() / scale
+        })
+        .collect()
+}
+
+/// Start-up at total reflux (feed off, both ends refluxed) for 3 days, then the feed on for
+/// 20 days: every component and the protons close to 1e-9 relative, through the event.
+#[test]
+fn startup_conserves_components_and_protons() {
+    let spec = prnd_mass_action_case(30, 30);
+    let fill = feed_fill(&spec);
+    let mut cas = HoldupCascade::filled(spec, &fill, IntegratorConfig::default()).unwrap();
+    let init = cas.holdup();
+    assert_eq!(init.len(), 3);
+    assert!(init[2] > 0.0);
+    cas.total_reflux("feed").unwrap();
+    cas.advance_to(3.0 * DAY).unwrap();
+    for e in ledger_errors(&cas, &init) {
+        assert!(e < 1e-9, "total reflux: {e:e}");
+    }
+    // at total reflux nothing but the acid liquors moves metal in or out
+    assert!(cas.cumulative_in()[0] <= 0.0);
+    cas.set_end_reflux(0.0, 0.0).unwrap();
+    cas.set_feed_on("feed", true).unwrap();
+    cas.advance_to(23.0 * DAY).unwrap();
+    let errs = ledger_errors(&cas, &init);
+    for e in &errs {
+        assert!(*e < 1e-9, "after feed-on: {errs:?}");
+    }
+    assert!(cas.cumulative_in()[1] > 0.0 && cas.cumulative_out()[2] > 0.0);
+}
+
+/// The same for the case (b) cut: six components, sulfate speciation and a side draw.
+#[test]
+fn case_b_cut_conserves_components_and_protons() {
+    let spec = case_b_cut();
+    let fill = Fill {
+        aqueous: vec![0.0; 6],
+        acid: 50.0,
+    };
+    let mut cas = HoldupCascade::filled(spec, &fill, IntegratorConfig::default()).unwrap();
+    let init = cas.holdup();
+    cas.advance_to(5.0 * DAY).unwrap();
+    let errs = ledger_errors(&cas, &init);
+    for e in &errs {
+        assert!(*e < 1e-9, "{errs:?}");
+    }
+}
+
+/// A feed step and an outage as `repm-des` events on a mass-action cascade: the des model
+/// equals the stand-alone integration of the same sequence, the outage freezes the holdups,
+/// and the ledger closes across every event.
+#[test]
+fn feed_step_and_outage_as_des_events() {
+    let spec = prnd_mass_action_case(10, 10);
+    let fill = feed_fill(&spec);
+    let cfg = IntegratorConfig::default();
+    let stepped = vec![12.0, 18.0];
+    // stand-alone
+    let mut alone = HoldupCascade::filled(spec.clone(), &fill, cfg).unwrap();
+    let init = alone.holdup();
+    alone.advance_to(DAY).unwrap();
+    let step = CascadeCommand::SetFeed {
+        flow: 1.5e-4,
+        conc: stepped.clone(),
+    };
+    alone.apply_command(&step).unwrap();
+    alone.advance_to(2.0 * DAY).unwrap();
+    alone.set_stopped(true).unwrap();
+    let frozen = alone.holdup();
+    alone.advance_to(3.0 * DAY).unwrap();
+    for (a, b) in alone.holdup().iter().zip(&frozen) {
+        assert!((a - b).abs() <= 1e-12 * b.abs(), "outage moved {a} -> {b}");
+    }
+    assert!(alone.products().raffinate.iter().all(|x| *x <= 0.0));
+    alone.set_stopped(false).unwrap();
+    alone.advance_to(5.0 * DAY).unwrap();
+
+    // des model
+    let mut sim = Simulation::<Msg>::new(3, 0);
+    let cas = HoldupCascade::filled(spec, &fill, cfg).unwrap();
+    let model = sim
+        .add_model(
+            "pr-nd-mass-action",
+            CascadeModel::new(cas, vec![], CascadeModelConfig::default()),
+        )
+        .unwrap();
+    let ops = sim
+        .add_model(
+            "operator",
+            CommandSchedule::new(vec![
+                (Duration::from_secs(86_400), step),
+                (Duration::from_secs(2 * 86_400), CascadeCommand::Outage),
+                (Duration::from_secs(3 * 86_400), CascadeCommand::Resume),
+            ]),
+        )
+        .unwrap();
+    sim.connect(ops, "out", model, "cmd").unwrap();
+    sim.run_until(SimTime::from_secs(5 * 86_400).unwrap())
+        .unwrap();
+    sim.advance_all().unwrap();
+    let c = sim
+        .model::<CascadeModel<HoldupCascade>>(model)
+        .unwrap()
+        .cascade();
+    assert!((c.time() - 5.0 * DAY).abs() < 1e-6);
+    assert!((c.spec().feeds[0].concentrations["Nd"] - 18.0).abs() < 1e-12);
+    for k in 0..c.n_stages() {
+        for j in 0..c.n_components() {
+            let (a, b) = (c.aqueous(k, j), alone.aqueous(k, j));
+            assert!(rel(a, b) < 1e-9, "stage {k} comp {j}: {a} vs {b}");
+        }
+    }
+    for e in ledger_errors(c, &init) {
+        assert!(e < 1e-9, "{e:e}");
+    }
+}
+
+/// The purity state event (organic Nd purity reaching 0.99 after feed-on from a
+/// feed-filled cascade) against dense sampling of the same trajectory every 30 min.
+#[test]
+fn purity_event_matches_dense_sampling() {
+    let spec = prnd_mass_action_case(20, 20);
+    let fill = feed_fill(&spec);
+    let cfg = IntegratorConfig {
+        rtol: 1e-6,
+        atol: 1e-9,
+        ..IntegratorConfig::default()
+    };
+    let target = 0.99;
+    let g = |p: &repm_sx::dynamics::Products| p.organic_purity(1) - target;
+    let mut cas = HoldupCascade::filled(spec.clone(), &fill, cfg).unwrap();
+    assert!(g(&cas.products()) < 0.0);
+    let out = cas.advance_until(60.0 * DAY, g).unwrap();
+    let AdvanceOutcome::StateEvent { time } = out else {
+        panic!("no crossing: {out:?}")
+    };
+    assert!(g(&cas.products()).abs() < 1e-6, "{}", g(&cas.products()));
+    let mut dense = HoldupCascade::filled(spec, &fill, cfg).unwrap();
+    let dt = 1800.0;
+    let mut t_prev = 0.0;
+    loop {
+        let t = dense.time() + dt;
+        dense.advance_to(t).unwrap();
+        if g(&dense.products()) >= 0.0 {
+            break;
+        }
+        t_prev = t;
+        assert!(t < 60.0 * DAY);
+    }
+    let t_dense = dense.time();
+    assert!(
+        time > t_prev - 60.0 && time <= t_dense + 60.0,
+        "event at {time} s, dense sampling brackets [{t_prev}, {t_dense}]"
+    );
+}
