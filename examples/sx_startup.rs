@@ -1,17 +1,25 @@
-//! Dynamic start-up of the Pr/Nd cascade: fill every stage with feed liquor, run at total
-//! reflux (no feed, no products) until the Nd end reaches spec, then switch on the feed at
-//! the design flows and run until both products are on spec (99.9 %), against feeding at
-//! once. Prints days to reach spec and the Skogestad–Morari time constant. The stages and flows
-//! come from the rigorous least-cost design (as in `sx_prnd`, with a 99.93 % design margin).
+//! Dynamic start-up of the Pr/Nd cascade with two equilibrium closures, printing days to
+//! reach spec (99.9 % Nd in the loaded organic and 99.9 % Pr in the raffinate):
+//!
+//! 1. competitive Langmuir on a two-outlet spec (stages and flows from the rigorous
+//!    least-cost design as in `sx_prnd`, with a 99.93 % design margin): fill every stage with
+//!    feed liquor, run at total reflux until the Nd end reaches spec, then feed on, against
+//!    feeding at once; also the Skogestad–Morari time constant;
+//! 2. cation-exchange mass action with free-extractant depletion by loading and the stage
+//!    proton balance (`HoldupCascade` on `prnd_mass_action_case(40, 40)`, the same stage
+//!    equations as the steady-state Newton solver): the same two strategies, total reflux
+//!    meaning feed off, metal-free scrub acid, both ends' metal refluxed.
+//!
 //! Run: `cargo run --release --example sx_startup`.
 
 use std::time::Instant;
 
 use repm_sx::design::search::{CostModel, SearchSpec, search};
 use repm_sx::dynamics::{
-    AdvanceOutcome, DynamicCascade, IntegratorConfig, StageHoldup, skogestad_morari_time_constant,
-    steady_state,
+    AdvanceOutcome, DynamicCascade, Fill, HoldupCascade, IntegratorConfig, Products, StageHoldup,
+    prnd_mass_action_case, skogestad_morari_time_constant, steady_state,
 };
+use repm_sx::{Newton, SteadySolver};
 
 const DAY: f64 = 86_400.0;
 
@@ -56,9 +64,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let cfg = IntegratorConfig::default();
     let feed = [0.75 * spec.feed_conc, 0.25 * spec.feed_conc];
     let (pa, pb) = (0.999, 0.999);
-    let on_spec = move |p: &repm_sx::dynamics::Products| {
-        (p.organic_purity(0) - pa).min(p.raffinate_purity(1) - pb)
-    };
+    let on_spec = move |p: &Products| (p.organic_purity(0) - pa).min(p.raffinate_purity(1) - pb);
     let horizon = 3.0 * 365.0 * DAY;
 
     // Skogestad–Morari estimate of the slowest time constant at the design steady state
@@ -121,14 +127,158 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         0.0,
         "strategy 2 (feed on at once)",
     )?;
-    println!("wall time {:.2} s", t0.elapsed().as_secs_f64());
+    println!(
+        "Langmuir part: wall time {:.2} s",
+        t0.elapsed().as_secs_f64()
+    );
+    mass_action()?;
+    println!("total wall time {:.2} s", t0.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// The Pr/Nd start-up on cation-exchange mass action with loading and the proton balance.
+fn mass_action() -> Result<(), Box<dyn std::error::Error>> {
+    let t0 = Instant::now();
+    // components in spec order: Pr, Nd
+    let on_spec = |p: &Products| (p.organic_purity(1) - 0.999).min(p.raffinate_purity(0) - 0.999);
+    let on_spec = &on_spec;
+    let spec = prnd_mass_action_case(40, 40);
+    println!();
+    println!(
+        "Mass action (P507, log K Pr -1.98, β Nd/Pr 1.5, loading and proton balance): 40 scrub + 40 extraction stages"
+    );
+    let sol = Newton::default().solve(&spec.validate()?);
+    let org = sol.product("loaded_organic").ok_or("no loaded organic")?;
+    let raf = sol.product("raffinate").ok_or("no raffinate")?;
+    let ph = sol.profiles.ph();
+    let load: f64 = sol.profiles.organic[0].iter().sum();
+    println!(
+        "steady state (Newton, {:.1} ms): Nd {:.5}, Pr {:.5}; pH {:.2} (stage 0) .. {:.2} (stage 79); organic loading at stage 0 {:.1} mol/m³ ({:.0} % of the extractant bound)",
+        sol.wall_time * 1e3,
+        org.purity[1],
+        raf.purity[0],
+        ph[0],
+        ph[79],
+        load,
+        100.0 * 3.0 * load / 467.5
+    );
+    let feed = &spec.feeds[0];
+    let fill = Fill {
+        aqueous: vec![feed.concentrations["Pr"], feed.concentrations["Nd"]],
+        acid: feed.acid,
+    };
+    let cfg = IntegratorConfig::default();
+    let horizon = 365.0 * DAY;
+
+    // Strategy 1: total reflux until the Nd end is on spec (capped at 30 days), then feed on.
+    let mut reflux_spec = spec.clone();
+    reflux_spec.feeds[1].concentrations.clear(); // the stripped product is the scrub's Nd
+    let mut cas = HoldupCascade::filled(reflux_spec, &fill, cfg)?;
+    cas.total_reflux("feed")?;
+    let nd_end = |c: &HoldupCascade| {
+        let y = c.organic();
+        y[1] / (y[0] + y[1])
+    };
+    let mut t_profile = None;
+    while cas.time() < 30.0 * DAY {
+        cas.advance_to(cas.time() + 0.25 * DAY)?;
+        if nd_end(&cas) >= 0.999 {
+            t_profile = Some(cas.time());
+            break;
+        }
+    }
+    let t1 = cas.time();
+    match t_profile {
+        Some(t) => println!(
+            "strategy 1, total reflux: Nd end at 99.9 % after {:.1} days; feed on",
+            t / DAY
+        ),
+        None => println!(
+            "strategy 1, total reflux for {:.0} days (Nd end {:.4}); feed on",
+            t1 / DAY,
+            nd_end(&cas)
+        ),
+    }
+    let op = repm_sx::dynamics::Operation {
+        feed_on: vec![true; spec.feeds.len()],
+        reflux_organic_end: 0.0,
+        reflux_aqueous_end: 0.0,
+        stopped: false,
+    };
+    cas.set_operation(spec.clone(), op)?;
+    report_ma(&mut cas, t1 + horizon, on_spec, t1, "strategy 1")?;
+
+    // Strategy 2: feed on at once.
+    let mut cas2 = HoldupCascade::filled(spec, &fill, cfg)?;
+    report_ma(
+        &mut cas2,
+        horizon,
+        on_spec,
+        0.0,
+        "strategy 2 (feed on at once)",
+    )?;
+    println!(
+        "mass-action part: wall time {:.2} s",
+        t0.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn report_ma(
+    cas: &mut HoldupCascade,
+    t_end: f64,
+    g: &impl Fn(&Products) -> f64,
+    t_feed: f64,
+    label: &str,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let out = cas.advance_until(t_end, g)?;
+    let p = cas.products();
+    match out {
+        AdvanceOutcome::StateEvent { time } => println!(
+            "{label}: on spec at day {:.1} ({:.1} days after feed-on); Nd {:.5}, Pr {:.5}; integrator {:?}",
+            time / DAY,
+            (time - t_feed) / DAY,
+            p.organic_purity(1),
+            p.raffinate_purity(0),
+            cas.stats()
+        ),
+        AdvanceOutcome::ReachedEnd => {
+            println!(
+                "{label}: not on spec by day {:.0}; Nd {:.5}, Pr {:.5}",
+                cas.time() / DAY,
+                p.organic_purity(1),
+                p.raffinate_purity(0)
+            );
+            return Ok(());
+        }
+    }
+    // does it stay on spec? sample the next 60 days twice a day
+    let mut worst = f64::INFINITY;
+    let t_stop = (cas.time() + 60.0 * DAY).min(t_end);
+    while cas.time() < t_stop {
+        cas.advance_to((cas.time() + 0.5 * DAY).min(t_stop))?;
+        worst = worst.min(g(&cas.products()));
+    }
+    let p = cas.products();
+    println!(
+        "  {} over the next 60 days (worst margin {:+.1e}); at day {:.0}: Nd {:.5}, Pr {:.5}",
+        if worst >= 0.0 {
+            "stays on spec"
+        } else {
+            "leaves spec"
+        },
+        worst,
+        cas.time() / DAY,
+        p.organic_purity(1),
+        p.raffinate_purity(0)
+    );
     Ok(())
 }
 
 fn report(
     cas: &mut DynamicCascade,
     t_end: f64,
-    g: &impl Fn(&repm_sx::dynamics::Products) -> f64,
+    g: &impl Fn(&Products) -> f64,
     t_feed: f64,
     label: &str,
 ) -> Result<(), Box<dyn std::error::Error>> {
