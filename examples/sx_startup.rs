@@ -169,6 +169,13 @@ fn mass_action() -> Result<(), Box<dyn std::error::Error>> {
     };
     let cfg = IntegratorConfig::default();
     let horizon = 365.0 * DAY;
+    let at_steady = HoldupCascade::from_profile(spec.clone(), &sol.profiles, cfg)?;
+    let inv = at_steady.holdup();
+    println!(
+        "RE inventory at steady state {:.1} kmol ({:.0} mol per stage)",
+        (inv[0] + inv[1]) / 1e3,
+        (inv[0] + inv[1]) / 80.0
+    );
 
     // Strategy 1: total reflux until the Nd end is on spec (capped at 30 days), then feed on.
     let mut reflux_spec = spec.clone();
