@@ -15,6 +15,9 @@ use repm_material::units::{Mass, MassFlow, TimeSpan, de_si};
 use serde::{Deserialize, Serialize};
 
 use crate::error::PlantError;
+use crate::models::BuildContext;
+pub use crate::models::{QualityConfig, StepModelConfig};
+use repm_material::ElementVector;
 
 /// The plant-file schema version this crate reads.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -59,8 +62,13 @@ pub struct PlantConfig {
     /// Confidence level of the replication intervals \[-\], in (0, 1). Default 0.95.
     #[serde(default = "default_confidence")]
     pub confidence: f64,
-    /// The alloy fed to the first step.
-    pub alloy: AlloyConfig,
+    /// The alloy fed to the first step (give exactly one of `alloy` and `feed`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alloy: Option<AlloyConfig>,
+    /// A general feed of the first step: element or species mass fractions, form, recycled
+    /// fraction (give exactly one of `alloy` and `feed`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feed: Option<FeedConfig>,
     /// Named working calendars; steps refer to them by name. A calendar named `always` exists
     /// implicitly (around the clock, no shutdowns).
     #[serde(default)]
@@ -362,6 +370,10 @@ pub struct StepConfig {
     /// milling gas (utilisation 1). Default none.
     #[serde(default)]
     pub additions: Vec<AdditionSpec>,
+    /// The step's model, `[steps.model] kind = "..."` (module [`crate::models`]). Default
+    /// none: the sheet yield (`yield`, `yield_sd`, `batch_scrap_probability`, `additions`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<StepModelConfig>,
 }
 
 fn default_rate_cv() -> f64 {
@@ -527,68 +539,132 @@ impl Default for EmissionsConfig {
     }
 }
 
-/// Product quality model and QC plan: the nominal Br and Hcj of each finished lot come from
-/// repm-sinter's magnet model for the lot's own composition (GBD Tb counted as bulk Tb, a
-/// conservative approximation), scaled by a normal lot-to-lot factor.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct QualityConfig {
-    /// Target grade checked at final QC (e.g. `"N45SH"`); a lot that does not meet it is
-    /// downgraded to the grade it meets. Default `"N42SH"`.
-    #[serde(default = "default_grade")]
-    pub target_grade: String,
-    /// Lot-to-lot coefficient of variation of Br \[-\]. Default 0.01.
-    #[serde(default = "default_br_cv")]
-    pub br_cv: f64,
-    /// Lot-to-lot coefficient of variation of Hcj \[-\]. Default 0.025 (§11.3: 2–3 %).
-    #[serde(default = "default_hcj_cv")]
-    pub hcj_cv: f64,
-    /// Sintered relative density \[-\]. Default 0.99.
-    #[serde(default = "default_rel_density")]
-    pub relative_density: f64,
-    /// Mean grain size \[m\] (e.g. `"5 um"`). Default 5 µm.
-    #[serde(
-        default = "default_grain",
-        deserialize_with = "crate::config::de_length"
-    )]
-    pub grain_size: f64,
-    /// Degree of alignment ⟨cos θ⟩ \[-\]. Default 0.96.
-    #[serde(default = "default_alignment")]
-    pub alignment: f64,
-}
-
 pub(crate) fn de_length<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     de_si::<D, repm_material::units::Length>(d)
 }
 
-fn default_grade() -> String {
-    "N42SH".to_owned()
-}
-fn default_br_cv() -> f64 {
-    0.01
-}
-fn default_hcj_cv() -> f64 {
-    0.025
-}
-fn default_rel_density() -> f64 {
-    0.99
-}
-fn default_grain() -> f64 {
-    5e-6
-}
-fn default_alignment() -> f64 {
-    0.96
+fn de_density<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    de_si::<D, repm_material::units::Density>(d)
 }
 
-impl Default for QualityConfig {
-    fn default() -> Self {
-        Self {
-            target_grade: default_grade(),
-            br_cv: default_br_cv(),
-            hcj_cv: default_hcj_cv(),
-            relative_density: default_rel_density(),
-            grain_size: default_grain(),
-            alignment: default_alignment(),
+fn de_concentration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    de_si::<D, repm_material::units::Concentration>(d)
+}
+
+/// A general feed of the first step (`[feed]`, instead of `[alloy]`): what enters the plant
+/// per kg, its form and its recycled share. Mass fractions may be given per element
+/// (`composition`) and per species with a formula (`species`); together with the `balance`
+/// element they make 100 wt %.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedConfig {
+    /// Element symbol → mass percent \[wt %\]. Default none.
+    #[serde(default)]
+    pub composition: BTreeMap<String, f64>,
+    /// Species formula (`"Nd2O3"`, `"NdCl3"`, `"H2O"`) → mass percent \[wt %\]. Default none.
+    #[serde(default)]
+    pub species: BTreeMap<String, f64>,
+    /// Element making up the rest to 100 wt %; without one, `composition` and `species`
+    /// must sum to 100 wt % (± 1e-6). Default none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub balance: Option<String>,
+    /// Mass fraction of the feed that is recycled material \[-\], in \[0, 1\]. Default 0.
+    #[serde(default)]
+    pub recycled_fraction: f64,
+    /// Physical form of the feed lots. Default `{ kind = "alloy" }`.
+    #[serde(default)]
+    pub form: FeedForm,
+    /// Price of the recycled share \[$·kg⁻¹\] (e.g. end-of-life magnets bought per kg); if
+    /// absent the recycled share is priced by element like the rest. Default none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recycled_price_per_kg: Option<f64>,
+    /// Footprint of the recycled share \[kg CO₂e·kg⁻¹\] (e.g. 2.35, HyProMag company LCA,
+    /// process-data §10); if absent the element factors apply. Default none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recycled_co2e_per_kg: Option<f64>,
+}
+
+/// The form of the feed lots, `form = { kind = "..." }`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum FeedForm {
+    /// Alloy ingot or flake (the `[alloy]` form).
+    #[default]
+    Alloy,
+    /// Metal.
+    Metal,
+    /// Oxide.
+    Oxide,
+    /// Salt (chloride, carbonate, oxalate, fluoride).
+    Salt,
+    /// Sintered magnets (end-of-life magnets, rejects).
+    SinteredMagnet {
+        /// Bulk density \[kg·m⁻³\] (e.g. `"7550 kg/m3"`).
+        #[serde(deserialize_with = "de_density")]
+        density: f64,
+        /// Mean grain size \[m\] (e.g. `"5 um"`).
+        #[serde(deserialize_with = "de_length")]
+        grain_size: f64,
+    },
+    /// Aqueous solution (leach liquor, SX feed).
+    AqueousSolution {
+        /// Solution density \[kg·m⁻³\] (the volume of a lot is its mass / density).
+        #[serde(deserialize_with = "de_density")]
+        density: f64,
+        /// Free acidity \[mol·m⁻³\] (e.g. `"0.1 mol/L"`).
+        #[serde(deserialize_with = "de_concentration")]
+        acidity: f64,
+    },
+}
+
+/// The plant feed resolved: what one kg of feed is.
+#[derive(Debug, Clone)]
+pub(crate) struct FeedSpec {
+    /// Element mass fractions \[-\].
+    pub(crate) fractions: ElementVector,
+    /// Species amounts per kg \[mol·kg⁻¹\] (`None`: the `[alloy]` path, element masses).
+    pub(crate) species: Option<Vec<(repm_material::Formula, f64)>>,
+    /// Form of the feed lots.
+    pub(crate) form: FeedForm,
+    /// Recycled fraction \[-\].
+    pub(crate) recycled_fraction: f64,
+}
+
+impl FeedSpec {
+    /// A feed lot of `kg` \[kg\] with id `id`.
+    pub(crate) fn lot(
+        &self,
+        id: repm_material::LotId,
+        kg: f64,
+    ) -> Result<repm_material::Lot, PlantError> {
+        use repm_material::{Form, Lot};
+        let form = match self.form {
+            FeedForm::Alloy => Form::Alloy,
+            FeedForm::Metal => Form::Metal,
+            FeedForm::Oxide => Form::Oxide,
+            FeedForm::Salt => Form::Salt,
+            FeedForm::SinteredMagnet {
+                density,
+                grain_size,
+            } => Form::SinteredMagnet {
+                density,
+                grain_size,
+                remanence: None,
+                coercivity: None,
+            },
+            FeedForm::AqueousSolution { density, acidity } => Form::AqueousSolution {
+                volume: kg / density,
+                acidity,
+            },
+        };
+        let lot = match &self.species {
+            None => Lot::from_element_masses(id, form, &(self.fractions * kg))?,
+            Some(sp) => Lot::from_species(id, form, sp.iter().map(|(f, n)| (f.clone(), n * kg)))?,
+        };
+        if self.recycled_fraction > 0.0 {
+            Ok(lot.with_recycled_fraction(self.recycled_fraction)?)
+        } else {
+            Ok(lot)
         }
     }
 }
@@ -596,7 +672,7 @@ impl Default for QualityConfig {
 // ---------------------------------------------------------------------------------------
 // validation
 
-fn bad(field: impl Into<String>, value: impl ToString, reason: &str) -> PlantError {
+pub(crate) fn bad(field: impl Into<String>, value: impl ToString, reason: &str) -> PlantError {
     PlantError::Invalid {
         field: field.into(),
         value: value.to_string(),
@@ -604,7 +680,7 @@ fn bad(field: impl Into<String>, value: impl ToString, reason: &str) -> PlantErr
     }
 }
 
-fn check_fraction(field: String, v: f64, lo_open: bool) -> Result<(), PlantError> {
+pub(crate) fn check_fraction(field: String, v: f64, lo_open: bool) -> Result<(), PlantError> {
     let ok = v.is_finite() && v <= 1.0 && if lo_open { v > 0.0 } else { v >= 0.0 };
     if ok {
         Ok(())
@@ -621,7 +697,7 @@ fn check_fraction(field: String, v: f64, lo_open: bool) -> Result<(), PlantError
     }
 }
 
-fn check_nonneg(field: String, v: f64) -> Result<(), PlantError> {
+pub(crate) fn check_nonneg(field: String, v: f64) -> Result<(), PlantError> {
     if v.is_finite() && v >= 0.0 {
         Ok(())
     } else {
@@ -629,7 +705,7 @@ fn check_nonneg(field: String, v: f64) -> Result<(), PlantError> {
     }
 }
 
-fn check_positive(field: String, v: f64) -> Result<(), PlantError> {
+pub(crate) fn check_positive(field: String, v: f64) -> Result<(), PlantError> {
     if v.is_finite() && v > 0.0 {
         Ok(())
     } else {
@@ -691,7 +767,164 @@ impl StepConfig {
     }
 }
 
+impl FeedConfig {
+    /// Checks the feed; errors name `feed.<field>`.
+    ///
+    /// # Errors
+    /// [`PlantError::Invalid`] naming the field.
+    pub fn validate(&self) -> Result<(), PlantError> {
+        let mut sum = 0.0;
+        let bal = match &self.balance {
+            Some(b) => Some(element("feed.balance", b)?),
+            None => None,
+        };
+        for (sym, w) in &self.composition {
+            let f = format!("feed.composition.{sym}");
+            let e = element(&f, sym)?;
+            if Some(e) == bal {
+                return Err(bad(f, w, "the balance element must not be listed"));
+            }
+            check_nonneg(f, *w)?;
+            sum += w;
+        }
+        for (formula, w) in &self.species {
+            let f = format!("feed.species.{formula}");
+            let parsed = repm_material::Formula::parse(formula)
+                .map_err(|e| bad(f.clone(), formula, &e.to_string()))?;
+            if parsed.charge() != 0 || parsed.molar_mass() <= 0.0 {
+                return Err(bad(
+                    f,
+                    formula,
+                    "must be a neutral species with a molar mass",
+                ));
+            }
+            check_nonneg(f, *w)?;
+            sum += w;
+        }
+        match bal {
+            Some(_) if sum >= 100.0 => {
+                return Err(bad(
+                    "feed.composition",
+                    sum,
+                    "listed elements and species must sum to less than 100 wt %",
+                ));
+            }
+            None if (sum - 100.0).abs() > 1e-6 => {
+                return Err(bad(
+                    "feed.composition",
+                    sum,
+                    "without `balance`, elements and species must sum to 100 wt %",
+                ));
+            }
+            _ => {}
+        }
+        check_fraction(
+            "feed.recycled_fraction".into(),
+            self.recycled_fraction,
+            false,
+        )?;
+        match self.form {
+            FeedForm::SinteredMagnet {
+                density,
+                grain_size,
+            } => {
+                check_positive("feed.form.density".into(), density)?;
+                check_positive("feed.form.grain_size".into(), grain_size)?;
+            }
+            FeedForm::AqueousSolution { density, acidity } => {
+                check_positive("feed.form.density".into(), density)?;
+                check_nonneg("feed.form.acidity".into(), acidity)?;
+            }
+            _ => {}
+        }
+        if let Some(p) = self.recycled_price_per_kg {
+            check_nonneg("feed.recycled_price_per_kg".into(), p)?;
+        }
+        if let Some(p) = self.recycled_co2e_per_kg {
+            check_nonneg("feed.recycled_co2e_per_kg".into(), p)?;
+        }
+        Ok(())
+    }
+}
+
 impl PlantConfig {
+    /// Element mass fractions of the plant feed (`[alloy]` or `[feed]`) \[-\].
+    ///
+    /// # Errors
+    /// [`PlantError::Invalid`] for unknown symbols or formulas, or when neither or both of
+    /// `alloy` and `feed` are given.
+    pub fn feed_fractions(&self) -> Result<ElementVector, PlantError> {
+        Ok(self.feed_spec()?.fractions)
+    }
+
+    /// The resolved plant feed (`[alloy]` or `[feed]`), per kg.
+    ///
+    /// # Errors
+    /// [`PlantError::Invalid`] for unknown symbols or formulas, or when neither or both of
+    /// `alloy` and `feed` are given.
+    pub(crate) fn feed_spec(&self) -> Result<FeedSpec, PlantError> {
+        match (&self.alloy, &self.feed) {
+            (Some(a), None) => {
+                let mut alloy = ElementVector::zeros();
+                let mut listed = 0.0;
+                for (sym, w) in &a.composition {
+                    alloy[element("alloy.composition", sym)?] += w / 100.0;
+                    listed += w / 100.0;
+                }
+                alloy[element("alloy.balance", &a.balance)?] += 1.0 - listed;
+                Ok(FeedSpec {
+                    fractions: alloy,
+                    species: None,
+                    form: FeedForm::Alloy,
+                    recycled_fraction: 0.0,
+                })
+            }
+            (None, Some(f)) => {
+                let mut species = Vec::new();
+                let mut listed = 0.0;
+                for (sym, w) in &f.composition {
+                    let e = element("feed.composition", sym)?;
+                    species.push((
+                        repm_material::Formula::element(e),
+                        w / 100.0 / e.molar_mass(),
+                    ));
+                    listed += w / 100.0;
+                }
+                for (formula, w) in &f.species {
+                    let fo = repm_material::Formula::parse(formula).map_err(|e| {
+                        bad(format!("feed.species.{formula}"), formula, &e.to_string())
+                    })?;
+                    let m = fo.molar_mass();
+                    species.push((fo, w / 100.0 / m));
+                    listed += w / 100.0;
+                }
+                if let Some(b) = &f.balance {
+                    let e = element("feed.balance", b)?;
+                    species.push((
+                        repm_material::Formula::element(e),
+                        (1.0 - listed).max(0.0) / e.molar_mass(),
+                    ));
+                }
+                let mut fractions = ElementVector::zeros();
+                for (fo, n) in &species {
+                    fractions += *fo.counts() * *n;
+                }
+                let fractions = fractions.amounts_to_masses();
+                Ok(FeedSpec {
+                    fractions,
+                    species: Some(species),
+                    form: f.form,
+                    recycled_fraction: f.recycled_fraction,
+                })
+            }
+            _ => Err(bad(
+                "alloy",
+                "",
+                "give exactly one of `[alloy]` and `[feed]`",
+            )),
+        }
+    }
+
     /// Parse a plant from TOML text. `file` names the source in errors.
     ///
     /// # Errors
@@ -819,24 +1052,39 @@ impl PlantConfig {
         if !(self.confidence > 0.0 && self.confidence < 1.0) {
             return Err(bad("confidence", self.confidence, "must be in (0, 1)"));
         }
-        // alloy
-        let bal = element("alloy.balance", &self.alloy.balance)?;
-        let mut sum = 0.0;
-        for (sym, w) in &self.alloy.composition {
-            let f = format!("alloy.composition.{sym}");
-            let e = element(&f, sym)?;
-            if e == bal {
-                return Err(bad(f, w, "the balance element must not be listed"));
+        // alloy / feed
+        match (&self.alloy, &self.feed) {
+            (Some(_), Some(_)) | (None, None) => {
+                return Err(bad(
+                    "alloy",
+                    "",
+                    "give exactly one of `[alloy]` and `[feed]`",
+                ));
             }
-            check_nonneg(f.clone(), *w)?;
-            sum += w;
+            _ => {}
         }
-        if sum >= 100.0 {
-            return Err(bad(
-                "alloy.composition",
-                sum,
-                "listed elements must sum to less than 100 wt %",
-            ));
+        if let Some(alloy) = &self.alloy {
+            let bal = element("alloy.balance", &alloy.balance)?;
+            let mut sum = 0.0;
+            for (sym, w) in &alloy.composition {
+                let f = format!("alloy.composition.{sym}");
+                let e = element(&f, sym)?;
+                if e == bal {
+                    return Err(bad(f, w, "the balance element must not be listed"));
+                }
+                check_nonneg(f.clone(), *w)?;
+                sum += w;
+            }
+            if sum >= 100.0 {
+                return Err(bad(
+                    "alloy.composition",
+                    sum,
+                    "listed elements must sum to less than 100 wt %",
+                ));
+            }
+        }
+        if let Some(feed) = &self.feed {
+            feed.validate()?;
         }
         // calendars
         for (name, c) in &self.calendars {
@@ -998,28 +1246,26 @@ impl PlantConfig {
             element(&fld, sym)?;
             check_nonneg(fld, *v)?;
         }
-        // quality
-        let q = &self.quality;
-        q.target_grade
-            .parse::<repm_sinter::grade::Grade>()
-            .map_err(|e| bad("quality.target_grade", &q.target_grade, &e.to_string()))?;
-        check_nonneg("quality.br_cv".into(), q.br_cv)?;
-        check_nonneg("quality.hcj_cv".into(), q.hcj_cv)?;
-        if !(q.relative_density >= 0.5 && q.relative_density <= 1.0) {
-            return Err(bad(
-                "quality.relative_density",
-                q.relative_density,
-                "must be in [0.5, 1]",
-            ));
+        // step models and quality
+        let feed_fractions = self.feed_spec()?.fractions;
+        for (i, s) in self.steps.iter().enumerate() {
+            if let Some(m) = &s.model {
+                let ctx = BuildContext {
+                    plant: self,
+                    step: Some(i),
+                    feed_fractions,
+                    replication: 0,
+                };
+                m.spec().validate(&ctx, &format!("steps[{i}].model"))?;
+            }
         }
-        if !(q.grain_size >= 1e-8 && q.grain_size <= 1e-3) {
-            return Err(bad(
-                "quality.grain_size",
-                q.grain_size,
-                "must be in [10 nm, 1 mm]",
-            ));
-        }
-        check_fraction("quality.alignment".into(), q.alignment, true)?;
+        let ctx = BuildContext {
+            plant: self,
+            step: None,
+            feed_fractions,
+            replication: 0,
+        };
+        self.quality.spec().validate(&ctx)?;
         Ok(())
     }
 }
@@ -1124,62 +1370,84 @@ fn resolve_scenario(
         Some(v) => return Err(err("overrides", v.to_string(), "must be a table")),
     };
     for (k, v) in table {
+        // `feed` and `alloy` are alternatives: giving one replaces the other
+        match k.as_str() {
+            "feed" => {
+                merged.remove("alloy");
+            }
+            "alloy" => {
+                merged.remove("feed");
+            }
+            _ => {}
+        }
         merged.insert(k, v);
     }
     for (key, value) in overrides {
         let field = format!("overrides.\"{key}\"");
-        let segs: Vec<&str> = key.split('.').collect();
-        let mut cur = &mut merged;
-        for (n, seg) in segs.iter().enumerate() {
-            let last = n + 1 == segs.len();
-            if last {
-                cur.insert((*seg).to_owned(), value.clone());
-                break;
-            }
-            let entry = cur
-                .entry((*seg).to_owned())
-                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
-            cur = match entry {
-                toml::Value::Table(t) => t,
-                toml::Value::Array(a) => {
-                    let next = segs[n + 1];
-                    let idx = next.parse::<usize>().ok().or_else(|| {
-                        a.iter()
-                            .position(|x| x.get("name").and_then(toml::Value::as_str) == Some(next))
-                    });
-                    let Some(i) = idx.filter(|i| *i < a.len()) else {
-                        return Err(err(
-                            &field,
-                            next.to_owned(),
-                            "no array element of that name or index",
-                        ));
-                    };
-                    if n + 2 == segs.len() {
-                        a[i] = value.clone();
-                        break;
-                    }
-                    // skip the selector segment
-                    match &mut a[i] {
-                        toml::Value::Table(t) => {
-                            let rest = segs[n + 2..].join(".");
-                            apply_path(t, &rest, value.clone())
-                                .map_err(|r| err(&field, key.clone(), &r))?;
-                            break;
-                        }
-                        _ => return Err(err(&field, key.clone(), "array element is not a table")),
-                    }
-                }
-                _ => {
-                    return Err(err(
-                        &field,
-                        key.clone(),
-                        "path goes through a value that is not a table",
-                    ));
-                }
-            };
-        }
+        apply_override(&mut merged, &key, value).map_err(|(v, r)| err(&field, v, &r))?;
     }
     Ok(merged)
+}
+
+/// Sets the dotted path `key` of a plant table to `value`, as one entry of `[overrides]`
+/// does (an array of tables is indexed by the `name` of its element or by a number:
+/// `"steps.sinter.units"`). Also used by [`crate::sensitivity`]. The error is (offending
+/// value, reason).
+pub(crate) fn apply_override(
+    merged: &mut toml::Table,
+    key: &str,
+    value: toml::Value,
+) -> Result<(), (String, String)> {
+    let segs: Vec<&str> = key.split('.').collect();
+    let mut cur = merged;
+    for (n, seg) in segs.iter().enumerate() {
+        let last = n + 1 == segs.len();
+        if last {
+            cur.insert((*seg).to_owned(), value.clone());
+            break;
+        }
+        let entry = cur
+            .entry((*seg).to_owned())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        cur = match entry {
+            toml::Value::Table(t) => t,
+            toml::Value::Array(a) => {
+                let next = segs[n + 1];
+                let idx = next.parse::<usize>().ok().or_else(|| {
+                    a.iter()
+                        .position(|x| x.get("name").and_then(toml::Value::as_str) == Some(next))
+                });
+                let Some(i) = idx.filter(|i| *i < a.len()) else {
+                    return Err((
+                        next.to_owned(),
+                        "no array element of that name or index".to_owned(),
+                    ));
+                };
+                if n + 2 == segs.len() {
+                    a[i] = value.clone();
+                    break;
+                }
+                // skip the selector segment
+                match &mut a[i] {
+                    toml::Value::Table(t) => {
+                        let rest = segs[n + 2..].join(".");
+                        apply_path(t, &rest, value.clone()).map_err(|r| (key.to_owned(), r))?;
+                        break;
+                    }
+                    _ => {
+                        return Err((key.to_owned(), "array element is not a table".to_owned()));
+                    }
+                }
+            }
+            _ => {
+                return Err((
+                    key.to_owned(),
+                    "path goes through a value that is not a table".to_owned(),
+                ));
+            }
+        };
+    }
+    Ok(())
 }
 
 /// Sets a dotted path inside a table (tables only; used below an array selector).

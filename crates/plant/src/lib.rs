@@ -33,13 +33,14 @@
 pub mod config;
 pub mod error;
 mod line;
+pub mod models;
 pub mod run;
 pub mod sweep;
 
 pub use config::{PlantConfig, REFERENCE_PLANT_TOML, SCHEMA_VERSION, parse_time_span};
 pub use error::PlantError;
 pub use run::{
-    BALANCE_TOLERANCE, BalanceSummary, Experiment, RunResult, StepKpi, compare,
+    BALANCE_TOLERANCE, BalanceSummary, Experiment, PropertyStats, RunResult, StepKpi, compare,
     experiment_from_runs, run_replication, run_replications, run_replications_with_progress,
 };
 pub use sweep::{

@@ -14,18 +14,18 @@
 //! All steps live in one model because blocking needs synchronous access to both sides of a
 //! buffer; lots still cross between steps only as [`repm_material::Lot`]s.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 
-use rand::Rng;
 use repm_des::calendar::Calendar;
 use repm_des::failure::{Distribution, Machine, MachineOutcome, WakeUp};
 use repm_des::rng::stream;
 use repm_des::stats::{Tally, TimeWeighted};
 use repm_des::{ChaCha8Rng, Context, Event, Model, Priority, SimTime};
-use repm_material::{Element, ElementVector, Form, Formula, Lot, LotIdSource};
+use repm_material::{ElementVector, Form, Lot, LotIdSource};
 
-use crate::config::{OutputForm, PlantConfig, ScrapRoute, element};
+use crate::config::{FeedSpec, PlantConfig, ScrapRoute};
 use crate::error::PlantError;
+use crate::models::{BuildContext, QcClass, QualityModel, StepModel, props};
 
 /// A batch on a unit.
 #[derive(Debug, Clone)]
@@ -51,12 +51,8 @@ pub(crate) struct Step {
     pub(crate) capacity: f64,
     pub(crate) batch: f64,
     cycle: Distribution,
-    yield_mean: f64,
-    yield_sd: f64,
-    p_scrap: f64,
     route: ScrapRoute,
-    form: OutputForm,
-    additions: Vec<(Element, f64, f64)>,
+    model: Box<dyn StepModel>,
     rng: ChaCha8Rng,
     /// Mass started (in) \[kg\].
     pub(crate) in_kg: f64,
@@ -72,6 +68,14 @@ pub(crate) struct Step {
     pub(crate) wip: TimeWeighted,
     /// Recycled mass blended in \[kg\].
     pub(crate) recycled_in_kg: f64,
+    /// Batches the model downgraded, by reason.
+    pub(crate) downgrades: BTreeMap<String, u64>,
+    /// Model electricity on top of `energy_kwh_per_kg` \[kWh\].
+    pub(crate) model_kwh: f64,
+    /// Reagent cost booked by the model \[$\].
+    pub(crate) reagent_cost: f64,
+    /// Direct emissions booked by the model \[kg CO₂e\].
+    pub(crate) co2e_kg: f64,
 }
 
 /// Accumulated plant flows (element masses \[kg\]).
@@ -86,23 +90,32 @@ pub(crate) struct Flows {
     pub(crate) product_lots: u64,
     pub(crate) recycled_scrap_kg: f64,
     pub(crate) recycled_product_kg: f64,
+    /// Named co-products leaving the plant (element masses \[kg\]).
+    pub(crate) coproducts: BTreeMap<String, ElementVector>,
 }
 
-/// Quality model: nominal Br \[T\] and Hcj \[A·m⁻¹\] per unit of heavy-RE, evaluated once.
-#[derive(Debug, Clone)]
-pub(crate) struct QualityModel {
-    pub(crate) micro: repm_sinter::magnet::Microstructure,
-    pub(crate) model: repm_sinter::magnet::CoercivityModel,
-    pub(crate) target: repm_sinter::grade::Grade,
-    pub(crate) br_cv: f64,
-    pub(crate) hcj_cv: f64,
+impl Flows {
+    fn zero() -> Self {
+        Self {
+            feed: ElementVector::zeros(),
+            additions: ElementVector::zeros(),
+            products: ElementVector::zeros(),
+            swarf: ElementVector::zeros(),
+            losses: ElementVector::zeros(),
+            product_kg: 0.0,
+            product_lots: 0,
+            recycled_scrap_kg: 0.0,
+            recycled_product_kg: 0.0,
+            coproducts: BTreeMap::new(),
+        }
+    }
 }
 
 /// Quality results.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct QualityStats {
-    pub(crate) br: Tally,
-    pub(crate) hcj: Tally,
+    /// Lot-property distributions by name (e.g. `br_t`, `hcj_a_m`, `o_ppm`).
+    pub(crate) props: BTreeMap<&'static str, Tally>,
     pub(crate) pass: u64,
     pub(crate) downgrade: u64,
     pub(crate) reject: u64,
@@ -120,13 +133,12 @@ pub(crate) struct Line {
     recycle_into: Option<usize>,
     max_recycled: f64,
     hd_yield: f64,
-    alloy: ElementVector,
+    feed: FeedSpec,
     ids: LotIdSource,
     pub(crate) flows: Flows,
-    quality: QualityModel,
+    quality: Box<dyn QualityModel>,
     pub(crate) qstats: QualityStats,
     qrng: ChaCha8Rng,
-    props_cache: Vec<(ElementVector, f64, f64)>,
     /// End of the warm-up (statistics reset).
     warmup: SimTime,
     /// Element masses in the plant at the end of the warm-up \[kg\].
@@ -136,60 +148,18 @@ pub(crate) struct Line {
 /// Timer tag of the end of the warm-up.
 const WARMUP_TAG: u64 = u64::MAX;
 
-fn normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
-    // Box–Muller (one value); u1 in (0, 1].
-    let u1: f64 = 1.0 - rng.random::<f64>();
-    let u2: f64 = rng.random::<f64>();
-    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
-}
-
-fn form_of(f: OutputForm, q: &QualityModel) -> Form {
-    match f {
-        OutputForm::Alloy => Form::Alloy,
-        OutputForm::GreenCompact => Form::GreenCompact {
-            density: 4300.0,
-            alignment: q.micro.alignment,
-        },
-        OutputForm::SinteredMagnet => Form::SinteredMagnet {
-            density: 7550.0 * q.micro.relative_density / 0.99 * 0.99,
-            grain_size: q.micro.grain_size,
-            remanence: None,
-            coercivity: None,
-        },
-    }
-}
-
 impl Line {
     /// Builds the line for replication `rep` of `cfg` (validated).
     pub(crate) fn new(cfg: &PlantConfig, rep: u64) -> Result<Self, PlantError> {
         let seed = cfg.seed;
-        let mut alloy = ElementVector::zeros();
-        let mut listed = 0.0;
-        for (sym, w) in &cfg.alloy.composition {
-            alloy[element("alloy.composition", sym)?] += w / 100.0;
-            listed += w / 100.0;
-        }
-        alloy[element("alloy.balance", &cfg.alloy.balance)?] += 1.0 - listed;
-        let q = &cfg.quality;
-        let quality = QualityModel {
-            micro: repm_sinter::magnet::Microstructure {
-                relative_density: q.relative_density,
-                grain_size: q.grain_size,
-                alignment: q.alignment,
-                anneal_factor: 1.0,
-            },
-            model: repm_sinter::magnet::CoercivityModel::default(),
-            target: q
-                .target_grade
-                .parse()
-                .map_err(|e: repm_sinter::SinterError| PlantError::Invalid {
-                    field: "quality.target_grade".into(),
-                    value: q.target_grade.clone(),
-                    reason: e.to_string(),
-                })?,
-            br_cv: q.br_cv,
-            hcj_cv: q.hcj_cv,
+        let feed = cfg.feed_spec()?;
+        let ctx = BuildContext {
+            plant: cfg,
+            step: None,
+            feed_fractions: feed.fractions,
+            replication: rep,
         };
+        let quality = cfg.quality.spec().build(&ctx)?;
         let mut steps = Vec::with_capacity(cfg.steps.len());
         let mut index = Vec::new();
         for (i, s) in cfg.steps.iter().enumerate() {
@@ -215,17 +185,10 @@ impl Line {
                 });
                 index.push((i, u as usize));
             }
-            let additions = s
-                .additions
-                .iter()
-                .map(|a| {
-                    Ok((
-                        element("additions.element", &a.element)?,
-                        a.applied_g_per_kg / 1000.0,
-                        a.utilisation,
-                    ))
-                })
-                .collect::<Result<Vec<_>, PlantError>>()?;
+            let model = crate::models::build_step(&BuildContext {
+                step: Some(i),
+                ..ctx
+            })?;
             steps.push(Step {
                 name: s.name.clone(),
                 units,
@@ -234,12 +197,8 @@ impl Line {
                 capacity: s.buffer_capacity,
                 batch: s.batch_size,
                 cycle: s.cycle_distribution(),
-                yield_mean: s.yield_mean,
-                yield_sd: s.yield_sd,
-                p_scrap: s.batch_scrap_probability,
                 route: s.scrap,
-                form: s.output_form,
-                additions,
+                model,
                 rng: stream(seed, rep, &format!("{}.process", s.name)),
                 in_kg: 0.0,
                 good_kg: 0.0,
@@ -248,6 +207,10 @@ impl Line {
                 batch_scraps: 0,
                 wip: TimeWeighted::new(SimTime::ZERO, 0.0)?,
                 recycled_in_kg: 0.0,
+                downgrades: BTreeMap::new(),
+                model_kwh: 0.0,
+                reagent_cost: 0.0,
+                co2e_kg: 0.0,
             });
         }
         let recycle_into = if cfg.recycling.enabled {
@@ -263,23 +226,12 @@ impl Line {
             recycle_into,
             max_recycled: cfg.recycling.max_fraction,
             hd_yield: cfg.recycling.hd_yield,
-            alloy,
+            feed,
             ids: LotIdSource::starting_at(1),
-            flows: Flows {
-                feed: ElementVector::zeros(),
-                additions: ElementVector::zeros(),
-                products: ElementVector::zeros(),
-                swarf: ElementVector::zeros(),
-                losses: ElementVector::zeros(),
-                product_kg: 0.0,
-                product_lots: 0,
-                recycled_scrap_kg: 0.0,
-                recycled_product_kg: 0.0,
-            },
+            flows: Flows::zero(),
             quality,
             qstats: QualityStats::default(),
             qrng: stream(seed, rep, "quality"),
-            props_cache: Vec::new(),
             warmup: SimTime::from_secs_f64(cfg.warmup)?,
             initial_inventory: ElementVector::zeros(),
         })
@@ -326,9 +278,17 @@ impl Line {
     fn try_start(&mut self, i: usize, u: usize, now: SimTime) -> Result<bool, PlantError> {
         let batch = self.steps[i].batch;
         let lot = if i == 0 {
-            let masses = self.alloy * batch;
-            self.flows.feed += masses;
-            Lot::from_element_masses(self.ids.next(), Form::Alloy, &masses)?
+            let id = self.ids.next();
+            if self.feed.species.is_none() {
+                // `[alloy]`: element masses
+                let masses = self.feed.fractions * batch;
+                self.flows.feed += masses;
+                Lot::from_element_masses(id, Form::Alloy, &masses)?
+            } else {
+                let lot = self.feed.lot(id, batch)?;
+                self.flows.feed += lot.element_masses();
+                lot
+            }
         } else {
             let s = &self.steps[i];
             let rec = if self.recycle_into == Some(i) {
@@ -360,7 +320,12 @@ impl Line {
                 }
                 (_, Some(last)) => {
                     pieces.push(last);
-                    Lot::mix_as(pieces.iter(), id, form)?
+                    let mut lot = Lot::mix_as(pieces.iter(), id, form)?;
+                    if pieces[0].tags.keys().any(|k| k.starts_with("x.")) {
+                        let w: Vec<(&Lot, f64)> = pieces.iter().map(|l| (l, l.mass())).collect();
+                        props::mix_into(&mut lot, &w);
+                    }
+                    lot
                 }
                 (_, None) => return Ok(false),
             }
@@ -393,8 +358,8 @@ impl Line {
         Ok(())
     }
 
-    /// Handles a finished batch of step i: yield split, scrap routing, additions; returns the
-    /// good lot.
+    /// Handles a finished batch of step i: runs the step model, checks the batch balance,
+    /// routes scrap, books losses, reagents and co-products; returns the good lot.
     fn complete(
         &mut self,
         i: usize,
@@ -404,47 +369,33 @@ impl Line {
         let st = &mut self.steps[i];
         st.batches += 1;
         st.done_kg += b.mass;
-        let whole = st.p_scrap > 0.0 && st.rng.random::<f64>() < st.p_scrap;
-        let y = if whole {
-            st.batch_scraps += 1;
-            0.0
-        } else if st.yield_sd > 0.0 {
-            (st.yield_mean + st.yield_sd * normal(&mut st.rng)).clamp(0.0, 1.0)
-        } else {
-            st.yield_mean
-        };
         let route = st.route;
-        // One clone per batch: the good part is a scaled copy with a fresh id; the scrap is
-        // booked as the element-mass difference (recycled scrap becomes a pool lot, see
-        // `route_scrap`).
-        let masses_in = b.lot.element_masses();
-        let mut good = b.lot.scaled(y)?;
-        good.id = self.ids.next();
-        good.parents = vec![b.lot.id];
-        let scrap_masses = masses_in - good.element_masses();
-        if scrap_masses.sum() > 0.0 {
-            self.route_scrap(&b.lot, &scrap_masses, route)?;
+        let out = st.model.process(&b.lot, &mut st.rng, &mut self.ids)?;
+        out.check_balance(&st.name, &b.lot)?;
+        if out.scrap.sum() > 0.0 {
+            self.route_scrap(&b.lot, &out.scrap, route)?;
+        }
+        self.flows.additions += out.reagents;
+        self.flows.losses += out.losses;
+        for (name, v) in &out.coproducts {
+            crate::models::add_named(&mut self.flows.coproducts, name, v);
         }
         let st = &mut self.steps[i];
-        let gm0 = good.mass();
-        for k in 0..st.additions.len() {
-            let (e, applied, util) = self.steps[i].additions[k];
-            let add = applied * gm0;
-            if add > 0.0 {
-                self.flows.additions[e] += add;
-                self.flows.losses[e] += add * (1.0 - util);
-                let kept = add * util;
-                good.add_species(Formula::element(e), kept / e.molar_mass())?;
-            }
+        st.model_kwh += out.energy_kwh;
+        st.reagent_cost += out.reagent_cost;
+        st.co2e_kg += out.co2e_kg;
+        if let Some(reason) = out.downgrade {
+            *st.downgrades.entry(reason).or_insert(0) += 1;
         }
-        let st = &mut self.steps[i];
-        good.form = form_of(st.form, &self.quality);
-        let gm = good.mass();
-        let st = &mut self.steps[i];
+        let good = out.good;
+        let gm = good.as_ref().map_or(0.0, Lot::mass);
+        if gm <= 0.0 {
+            st.batch_scraps += 1;
+        }
         st.good_kg += gm;
         tracing::debug!(
             step = %st.name,
-            lot = good.id.0,
+            lot = good.as_ref().map_or(0, |l| l.id.0),
             at_h = now.as_hours(),
             kg_in = b.mass,
             kg_good = gm,
@@ -452,10 +403,9 @@ impl Line {
         );
         let dwip = gm - b.mass;
         self.wip_add(i, now, dwip)?;
-        if gm > 0.0 {
-            Ok(Some((good, gm)))
-        } else {
-            Ok(None)
+        match good {
+            Some(g) if gm > 0.0 => Ok(Some((g, gm))),
+            _ => Ok(None),
         }
     }
 
@@ -470,13 +420,20 @@ impl Line {
             (ScrapRoute::Recycle, Some(_)) => {
                 let kg = scrap.sum();
                 let from_kg = from.mass();
-                // The HD'd scrap: a scaled copy of the source lot (same composition).
-                let k = if from_kg > 0.0 {
-                    kg / from_kg * self.hd_yield
+                let fm = from.element_masses();
+                // Scrap of the input's composition (sheet yield): the HD'd scrap is a scaled
+                // copy of the source lot; otherwise a lot of the scrap's own elements.
+                let like_input = from_kg > 0.0
+                    && fm.iter().zip(scrap.iter()).all(|((_, a), (_, b))| {
+                        (a * kg / from_kg - b).abs() <= 1e-9 * b.abs().max(a * kg / from_kg)
+                    });
+                let mut ok = if like_input {
+                    let k = kg / from_kg * self.hd_yield;
+                    from.scaled(k.min(1.0))?
                 } else {
-                    0.0
-                };
-                let mut ok = from.scaled(k.min(1.0))?.with_recycled_fraction(1.0)?;
+                    Lot::from_element_masses(from.id, Form::Alloy, &(*scrap * self.hd_yield))?
+                }
+                .with_recycled_fraction(1.0)?;
                 ok.id = self.ids.next();
                 ok.parents = vec![from.id];
                 ok.form = Form::Alloy;
@@ -497,68 +454,19 @@ impl Line {
         Ok(())
     }
 
-    /// Nominal Br \[T\] and Hcj \[A·m⁻¹\] of a magnet with mass fractions `w`.
-    fn nominal(&mut self, w: &ElementVector) -> Result<(f64, f64), PlantError> {
-        for (k, br, hcj) in &self.props_cache {
-            if k.iter()
-                .zip(w.iter())
-                .all(|((_, a), (_, b))| (a - b).abs() <= 1e-4)
-            {
-                return Ok((*br, *hcj));
-            }
-        }
-        let err = |e: repm_sinter::SinterError| PlantError::Model {
-            model: "repm-sinter magnet properties".into(),
-            message: e.to_string(),
-        };
-        let comp = repm_sinter::magnet::MagnetComposition::from_mass_fractions(*w).map_err(err)?;
-        let p = repm_sinter::magnet::evaluate(&comp, &self.quality.micro, &self.quality.model)
-            .map_err(err)?;
-        if self.props_cache.len() < 64 {
-            self.props_cache.push((*w, p.remanence, p.coercivity));
-        }
-        Ok((p.remanence, p.coercivity))
-    }
-
     fn deliver(&mut self, mut lot: Lot, kg: f64) -> Result<(), PlantError> {
         let masses = lot.element_masses();
-        let w = masses * (1.0 / kg);
-        let (br0, hcj0) = self.nominal(&w)?;
-        let q = &self.quality;
-        let br = br0 * (1.0 + q.br_cv * normal(&mut self.qrng));
-        let hcj = (hcj0 * (1.0 + q.hcj_cv * normal(&mut self.qrng))).max(0.0);
-        // (BH)max of an ideal square loop with recoil ≈ 1: Br²/(4 µ0), capped by Hcj.
-        let mu0 = 4e-7 * std::f64::consts::PI;
-        let bhmax = if hcj * mu0 >= br / 2.0 {
-            br * br / (4.0 * mu0)
-        } else {
-            hcj * (br - mu0 * hcj)
-        };
-        let target = q.target;
-        let meets = target
-            .is_met_by(bhmax, br, hcj)
-            .map_err(|e| PlantError::Model {
-                model: "grade".into(),
-                message: e.to_string(),
-            })?;
-        if meets {
-            self.qstats.pass += 1;
-            self.qstats.pass_kg += kg;
-        } else if repm_sinter::grade::classify(bhmax, br, hcj).is_some() {
-            self.qstats.downgrade += 1;
-        } else {
-            self.qstats.reject += 1;
+        let qc = self.quality.assess(&mut lot, kg, &mut self.qrng)?;
+        match qc.class {
+            QcClass::Pass => {
+                self.qstats.pass += 1;
+                self.qstats.pass_kg += kg;
+            }
+            QcClass::Downgrade => self.qstats.downgrade += 1,
+            QcClass::Reject => self.qstats.reject += 1,
         }
-        self.qstats.br.record(br);
-        self.qstats.hcj.record(hcj);
-        if let Form::SinteredMagnet {
-            remanence,
-            coercivity,
-            ..
-        } = &mut lot.form
-        {
-            *remanence = Some(br);
-            *coercivity = Some(hcj);
+        for (name, v) in qc.properties {
+            self.qstats.props.entry(name).or_default().record(v);
         }
         self.flows.products += masses;
         self.flows.product_kg += kg;
@@ -691,19 +599,13 @@ impl Line {
             st.batches = 0;
             st.batch_scraps = 0;
             st.recycled_in_kg = 0.0;
+            st.downgrades.clear();
+            st.model_kwh = 0.0;
+            st.reagent_cost = 0.0;
+            st.co2e_kg = 0.0;
             st.wip.reset(now)?;
         }
-        self.flows = Flows {
-            feed: ElementVector::zeros(),
-            additions: ElementVector::zeros(),
-            products: ElementVector::zeros(),
-            swarf: ElementVector::zeros(),
-            losses: ElementVector::zeros(),
-            product_kg: 0.0,
-            product_lots: 0,
-            recycled_scrap_kg: 0.0,
-            recycled_product_kg: 0.0,
-        };
+        self.flows = Flows::zero();
         self.qstats = QualityStats::default();
         tracing::info!(at_h = now.as_hours(), "warm-up ended: statistics reset");
         Ok(())

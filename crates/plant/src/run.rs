@@ -57,8 +57,33 @@ pub struct StepKpi {
     pub cycle_time_h: f64,
     /// Recycled mass blended into this step's batches \[kg\].
     pub recycled_in: f64,
-    /// Process electricity \[kWh\].
+    /// Process electricity \[kWh\] (`energy_kwh_per_kg` × mass in + the model's own).
     pub energy_kwh: f64,
+    /// Batches the step model marked off-spec (e.g. jet-mill O above the limit), all reasons.
+    #[serde(default)]
+    pub downgrades: u64,
+    /// Off-spec batches by reason.
+    #[serde(default)]
+    pub downgrade_reasons: BTreeMap<String, u64>,
+    /// Reagent cost booked by the step model \[$\].
+    #[serde(default)]
+    pub reagent_cost: f64,
+}
+
+/// Distribution of one lot property over the finished lots (lot-to-lot, not replication
+/// statistics).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PropertyStats {
+    /// Lots measured.
+    pub count: u64,
+    /// Mean.
+    pub mean: f64,
+    /// Sample standard deviation (0 for one lot).
+    pub sd: f64,
+    /// Smallest value.
+    pub min: f64,
+    /// Largest value.
+    pub max: f64,
 }
 
 /// Element balance of a run over the measured horizon: inputs + initial inventory = products +
@@ -73,6 +98,9 @@ pub struct BalanceSummary {
     pub scrap_kg: f64,
     /// Losses (HD sieve rejects, unused GBD Tb, loss-route scrap) \[kg\].
     pub losses_kg: f64,
+    /// Named co-products leaving the plant \[kg\].
+    #[serde(default)]
+    pub coproducts_kg: f64,
     /// Material still in the plant at the end (buffers, units, recycle pool) \[kg\].
     pub inventory_kg: f64,
     /// Material in the plant at the end of the warm-up (0 without warm-up) \[kg\].
@@ -130,6 +158,16 @@ pub struct RunResult {
     pub qc_downgraded: u64,
     /// Lots meeting no grade.
     pub qc_rejected: u64,
+    /// Distribution of every lot property the QC measured, by name with its unit
+    /// (`br_t`, `hcj_a_m`, `o_ppm`, `density_kg_m3` for NdFeB).
+    #[serde(default)]
+    pub lot_properties: BTreeMap<String, PropertyStats>,
+    /// Co-products leaving the plant by name \[kg\] over the horizon.
+    #[serde(default)]
+    pub coproducts: BTreeMap<String, f64>,
+    /// Batches the step models marked off-spec, all steps.
+    #[serde(default)]
+    pub downgraded_batches: u64,
     /// Element balance.
     pub balance: BalanceSummary,
     /// Per-step KPIs in flow order.
@@ -154,6 +192,14 @@ impl RunResult {
         m.insert("br_mean".into(), self.br_mean);
         m.insert("hcj_mean_ka_m".into(), self.hcj_mean_ka_m);
         m.insert("qc_pass_fraction".into(), self.qc_pass_fraction);
+        m.insert("downgraded_batches".into(), self.downgraded_batches as f64);
+        for (k, p) in &self.lot_properties {
+            m.insert(format!("lot.{k}.mean"), p.mean);
+            m.insert(format!("lot.{k}.sd"), p.sd);
+        }
+        for (k, v) in &self.coproducts {
+            m.insert(format!("coproduct.{k}_kg"), *v);
+        }
         for s in &self.steps {
             m.insert(format!("step.{}.oee", s.name), s.oee);
             m.insert(format!("step.{}.utilisation", s.name), s.utilisation);
@@ -194,7 +240,11 @@ pub fn run_replication(cfg: &PlantConfig, rep: u64) -> Result<RunResult, PlantEr
     let initial = line.initial_inventory;
     let f = line.flows.clone();
     let inputs = f.feed + f.additions;
-    let outputs = f.products + f.swarf + f.losses;
+    let mut coproducts_v = ElementVector::zeros();
+    for v in f.coproducts.values() {
+        coproducts_v += *v;
+    }
+    let outputs = f.products + f.swarf + f.losses + coproducts_v;
     let report = ElementBalance::new()
         .input(&inputs.masses_to_amounts())
         .output(&outputs.masses_to_amounts())
@@ -206,6 +256,7 @@ pub fn run_replication(cfg: &PlantConfig, rep: u64) -> Result<RunResult, PlantEr
         products_kg: f.products.sum(),
         scrap_kg: f.swarf.sum(),
         losses_kg: f.losses.sum(),
+        coproducts_kg: coproducts_v.sum(),
         inventory_kg: inventory.sum(),
         initial_inventory_kg: initial.sum(),
         max_relative_error: report.max_relative_error,
@@ -218,6 +269,9 @@ pub fn run_replication(cfg: &PlantConfig, rep: u64) -> Result<RunResult, PlantEr
     let mut steps = Vec::new();
     let mut chain = 1.0;
     let mut process_kwh = 0.0;
+    let mut reagent_cost = 0.0;
+    let mut model_co2 = 0.0;
+    let mut downgraded = 0u64;
     for (sc, st) in cfg.steps.iter().zip(line.steps.iter_mut()) {
         let n = st.units.len() as f64;
         let mut util = 0.0;
@@ -253,8 +307,11 @@ pub fn run_replication(cfg: &PlantConfig, rep: u64) -> Result<RunResult, PlantEr
         };
         let wip_mean = st.wip.mean(end).unwrap_or(0.0);
         let rate = st.in_kg / horizon;
-        let energy = sc.energy_kwh_per_kg * st.in_kg;
+        let energy = sc.energy_kwh_per_kg * st.in_kg + st.model_kwh;
         process_kwh += energy;
+        reagent_cost += st.reagent_cost;
+        model_co2 += st.co2e_kg;
+        downgraded += st.downgrades.values().sum::<u64>();
         steps.push(StepKpi {
             name: sc.name.clone(),
             units: sc.units,
@@ -279,19 +336,42 @@ pub fn run_replication(cfg: &PlantConfig, rep: u64) -> Result<RunResult, PlantEr
             },
             recycled_in: st.recycled_in_kg,
             energy_kwh: energy,
+            downgrades: st.downgrades.values().sum(),
+            downgrade_reasons: st.downgrades.clone(),
+            reagent_cost: st.reagent_cost,
         });
     }
     process_kwh += cfg.recycling.hd_energy_kwh_per_kg * f.recycled_scrap_kg;
     let ec = &cfg.economics;
     let total_kwh = process_kwh * ec.utilities_factor;
     let years = horizon / SECONDS_PER_YEAR;
-    let purchased = f.feed + f.additions;
-    let materials = price_of(&ec.element_prices, "economics.element_prices", &purchased)?;
+    // the recycled share of a `[feed]` may be priced per kg instead of by element
+    let rec_feed = cfg
+        .feed
+        .as_ref()
+        .map_or(0.0, |fd| fd.recycled_fraction)
+        .clamp(0.0, 1.0);
+    let (rec_price, rec_co2) = cfg.feed.as_ref().map_or((None, None), |fd| {
+        (fd.recycled_price_per_kg, fd.recycled_co2e_per_kg)
+    });
+    let element_share = |per_kg: Option<f64>| {
+        if per_kg.is_some() && rec_feed > 0.0 {
+            f.feed * (1.0 - rec_feed) + f.additions
+        } else {
+            f.feed + f.additions
+        }
+    };
+    let purchased = element_share(rec_price);
+    let mut materials = price_of(&ec.element_prices, "economics.element_prices", &purchased)?;
+    if let Some(p) = rec_price {
+        materials += p * rec_feed * f.feed.sum();
+    }
     let re_swarf: ElementVector = f.swarf.map(|e, m| if e.is_rare_earth() { m } else { 0.0 });
     let credit = ec.swarf_credit_fraction
         * price_of(&ec.element_prices, "economics.element_prices", &re_swarf)?;
     let mut cost = BTreeMap::new();
     cost.insert("materials".to_owned(), per_kg(materials));
+    cost.insert("reagents".to_owned(), per_kg(reagent_cost));
     cost.insert("scrap_credit".to_owned(), -per_kg(credit));
     cost.insert(
         "electricity".to_owned(),
@@ -307,12 +387,15 @@ pub fn run_replication(cfg: &PlantConfig, rep: u64) -> Result<RunResult, PlantEr
         per_kg(ec.capex * (ec.maintenance_fraction + 1.0 / ec.depreciation_years) * years),
     );
     let cost_per_kg = cost.values().sum();
-    let co2_materials = price_of(
+    let mut co2_materials = price_of(
         &cfg.emissions.element_factors,
         "emissions.element_factors",
-        &purchased,
+        &element_share(rec_co2),
     )?;
-    let co2 = per_kg(co2_materials + total_kwh * cfg.emissions.grid_kg_per_kwh);
+    if let Some(c) = rec_co2 {
+        co2_materials += c * rec_feed * f.feed.sum();
+    }
+    let co2 = per_kg(co2_materials + total_kwh * cfg.emissions.grid_kg_per_kwh + model_co2);
     let hre = per_kg((f.products[Element::Dy] + f.products[Element::Tb]) * 1000.0);
     let bottleneck = steps
         .iter()
@@ -321,6 +404,23 @@ pub fn run_replication(cfg: &PlantConfig, rep: u64) -> Result<RunResult, PlantEr
         .unwrap_or_default();
     let q = &line.qstats;
     let lots = f.product_lots.max(1) as f64;
+    let tally = |k: &str| q.props.get(k);
+    let lot_properties: BTreeMap<String, PropertyStats> = q
+        .props
+        .iter()
+        .map(|(k, t)| {
+            (
+                (*k).to_owned(),
+                PropertyStats {
+                    count: t.count(),
+                    mean: t.mean().unwrap_or(f64::NAN),
+                    sd: t.std_dev().unwrap_or(0.0),
+                    min: t.min().unwrap_or(f64::NAN),
+                    max: t.max().unwrap_or(f64::NAN),
+                },
+            )
+        })
+        .collect();
     let result = RunResult {
         replication: rep,
         horizon_s: horizon,
@@ -341,13 +441,20 @@ pub fn run_replication(cfg: &PlantConfig, rep: u64) -> Result<RunResult, PlantEr
         oxygen_ppm: per_kg(f.products[Element::O]) * 1e6,
         product_lots: f.product_lots,
         lots_created: 0,
-        br_mean: q.br.mean().unwrap_or(f64::NAN),
-        br_sd: q.br.std_dev().unwrap_or(0.0),
-        hcj_mean_ka_m: q.hcj.mean().unwrap_or(f64::NAN) / 1e3,
-        hcj_sd_ka_m: q.hcj.std_dev().unwrap_or(0.0) / 1e3,
+        br_mean: tally("br_t").and_then(|t| t.mean()).unwrap_or(f64::NAN),
+        br_sd: tally("br_t").and_then(|t| t.std_dev()).unwrap_or(0.0),
+        hcj_mean_ka_m: tally("hcj_a_m").and_then(|t| t.mean()).unwrap_or(f64::NAN) / 1e3,
+        hcj_sd_ka_m: tally("hcj_a_m").and_then(|t| t.std_dev()).unwrap_or(0.0) / 1e3,
         qc_pass_fraction: q.pass as f64 / lots,
         qc_downgraded: q.downgrade,
         qc_rejected: q.reject,
+        lot_properties,
+        coproducts: f
+            .coproducts
+            .iter()
+            .map(|(k, v)| (k.clone(), v.sum()))
+            .collect(),
+        downgraded_batches: downgraded,
         balance,
         steps,
         events,

@@ -610,6 +610,18 @@ pub fn evaluate(
         });
     }
     let intrinsic = intrinsic_properties(composition, &phases)?;
+    finish(composition, phases, intrinsic, micro, model)
+}
+
+/// Br, Hcj, coefficients and curve of a magnet whose phases and intrinsic properties are
+/// known (the microstructure-dependent part of eqs. S11–S17).
+fn finish(
+    composition: &MagnetComposition,
+    phases: PhaseConstitution,
+    intrinsic: IntrinsicProperties,
+    micro: &Microstructure,
+    model: &CoercivityModel,
+) -> Result<MagnetProperties> {
     let remanence = intrinsic.js
         * (1.0 - phases.non_magnetic() - phases.free_iron)
         * micro.relative_density
@@ -688,6 +700,29 @@ impl Default for GbdCoercivity {
 }
 
 impl MagnetProperties {
+    /// The same (bulk) magnet with another microstructure: reuses the phase constitution
+    /// and intrinsic properties, which depend on the composition only, and recomputes B_r,
+    /// H_cJ and the curve (eqs. S13–S17). Bit-identical to [`evaluate`] of the composition
+    /// with `micro`, at a fraction of the cost (for per-lot evaluation in plant runs). Not for
+    /// a magnet returned by [`MagnetProperties::after_gbd`] (its layered curve is replaced by
+    /// a uniform one).
+    ///
+    /// # Errors
+    /// As [`evaluate`] for the microstructure and model values.
+    pub fn with_microstructure(
+        &self,
+        micro: &Microstructure,
+        model: &CoercivityModel,
+    ) -> Result<MagnetProperties> {
+        in_range("relative_density [-]", micro.relative_density, 0.5, 1.0)?;
+        in_range("grain_size [m]", micro.grain_size, 1e-8, 1e-3)?;
+        in_range("alignment [-]", micro.alignment, 0.0, 1.0)?;
+        in_range("anneal_factor [-]", micro.anneal_factor, 0.3, 1.0)?;
+        positive("alpha [-]", model.alpha)?;
+        positive("gb_critical_fraction [-]", model.gb_critical_fraction)?;
+        finish(&self.composition, self.phases, self.intrinsic, micro, model)
+    }
+
     /// Demagnetisation curve at `temperature` \[K\], scaling B_r and H_cJ linearly with α and β
     /// from 20 °C (eq. S17).
     ///
@@ -863,5 +898,27 @@ mod tests {
             m.coercivity
         );
         assert_relative_eq!(p.re_site_fractions.sum(), 1.0, max_relative = 1e-12);
+    }
+
+    #[test]
+    fn with_microstructure_equals_a_fresh_evaluation() {
+        let c = MagnetComposition::reference_prnd();
+        let model = CoercivityModel::default();
+        let base = evaluate(&c, &Microstructure::default(), &model).unwrap();
+        let micro = Microstructure {
+            relative_density: 0.973,
+            grain_size: 6.4e-6,
+            alignment: 0.95,
+            anneal_factor: 0.9,
+        };
+        let fresh = evaluate(&c, &micro, &model).unwrap();
+        let fast = base.with_microstructure(&micro, &model).unwrap();
+        assert_eq!(fresh, fast);
+        assert!(fast.remanence < base.remanence);
+        let bad = Microstructure {
+            relative_density: 1.5,
+            ..micro
+        };
+        assert!(base.with_microstructure(&bad, &model).is_err());
     }
 }
