@@ -257,6 +257,7 @@ impl SuccessiveSubstitution {
         let mut res = f64::INFINITY;
         let mut prev = f64::INFINITY;
         let mut decreasing = 0usize;
+        let mut u_set = false;
         for it in 1..=max {
             d_old.copy_from_slice(&sys.d);
             sys.transport_components();
@@ -285,11 +286,21 @@ impl SuccessiveSubstitution {
             decreasing = if res < prev { decreasing + 1 } else { 0 };
             prev = res;
             if aa.m == 0 && omega >= 1.0 {
+                u_set = false;
                 continue;
             }
-            for ((gi, ui), (d, o)) in g.iter_mut().zip(u.iter_mut()).zip(sys.d.iter().zip(&d_old)) {
-                *gi = d.ln();
-                *ui = o.ln();
+            // u = ln D_old: kept from the previous sweep when that one set D = exp(u)
+            if u_set {
+                for (gi, d) in g.iter_mut().zip(&sys.d) {
+                    *gi = d.ln();
+                }
+            } else {
+                for ((gi, ui), (d, o)) in
+                    g.iter_mut().zip(u.iter_mut()).zip(sys.d.iter().zip(&d_old))
+                {
+                    *gi = d.ln();
+                    *ui = o.ln();
+                }
             }
             if decreasing >= ANDERSON_WARMUP {
                 aa.step(&mut u, &g, omega);
@@ -302,6 +313,7 @@ impl SuccessiveSubstitution {
             for (d, ui) in sys.d.iter_mut().zip(&u) {
                 *d = ui.exp();
             }
+            u_set = true;
         }
         (max, SolveStatus::MaxIterations, res)
     }

@@ -362,6 +362,10 @@ impl<'c> StageSystem<'c> {
     pub(crate) fn transport_components(&mut self) {
         let (n, nc) = (self.n, self.nc);
         let f = &self.c.flows;
+        if self.c.recycles.is_empty() {
+            self.transport_components_plain();
+            return;
+        }
         for j in 0..nc {
             for k in 0..n {
                 self.sub[k] = if k > 0 { f.aqueous_pass[k - 1] } else { 0.0 };
@@ -399,6 +403,42 @@ impl<'c> StageSystem<'c> {
                 } else {
                     CONC_FLOOR
                 };
+                self.x[k * nc + j] = x;
+                self.y[k * nc + j] = self.d[k * nc + j] * x;
+            }
+        }
+    }
+
+    /// [`transport_components`](Self::transport_components) without recycles: the Thomas
+    /// algorithm fused with the assembly of each component's tridiagonal system (no scratch
+    /// matrices, one division per stage).
+    fn transport_components_plain(&mut self) {
+        let (n, nc) = (self.n, self.nc);
+        let f = &self.c.flows;
+        let (cp, z) = (&mut self.sup, &mut self.col);
+        for j in 0..nc {
+            // forward elimination: den_k = b_k − a_k cp_{k−1}, cp_k = c_k / den_k,
+            // z_k = (rhs_k − a_k z_{k−1}) / den_k
+            let (mut cp_prev, mut z_prev) = (0.0, 0.0);
+            for k in 0..n {
+                let a = if k > 0 { f.aqueous_pass[k - 1] } else { 0.0 };
+                let b = -(f.aqueous_out[k] + f.organic_out[k] * self.d[k * nc + j]);
+                let c = if k + 1 < n {
+                    f.organic_pass[k + 1] * self.d[(k + 1) * nc + j]
+                } else {
+                    0.0
+                };
+                let inv = 1.0 / (b - a * cp_prev);
+                cp_prev = c * inv;
+                z_prev = (-self.c.feed[k * nc + j] - a * z_prev) * inv;
+                cp[k] = cp_prev;
+                z[k] = z_prev;
+            }
+            let mut next = 0.0;
+            for k in (0..n).rev() {
+                let v = z[k] - cp[k] * next;
+                next = v;
+                let x = if v > CONC_FLOOR { v } else { CONC_FLOOR };
                 self.x[k * nc + j] = x;
                 self.y[k * nc + j] = self.d[k * nc + j] * x;
             }
