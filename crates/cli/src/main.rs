@@ -6,6 +6,8 @@
 //! repm compare BASE.toml SCENARIO.toml [--replications N] [--seed S] [--horizon H] [--json OUT]
 //! repm sweep [PLANT.toml] --shard i/n --out DIR [--replications N] [--seed S] [--horizon H]
 //! repm merge DIR [--json OUT] [--csv OUT]
+//! repm sensitivity [PLANT.toml] --param PATH=LOW,HIGH ... [--params FILE] [-n N] [--kpi K ...] [--json OUT] [--csv OUT]
+//! repm sx design --beta B --feed-a F --purity-a PA --purity-b PB [--rigorous] [--json [OUT]]
 //! ```
 //! Without a plant file, `run` simulates the built-in reference plant
 //! (`examples/plants/ndfeb-2000tpa.toml`). Bad input exits with code 2 and a message naming
@@ -28,7 +30,9 @@ macro_rules! wln {
 
 mod cmd_compare;
 mod cmd_run;
+mod cmd_sensitivity;
 mod cmd_sweep;
+mod cmd_sx;
 mod common;
 mod progress;
 
@@ -56,6 +60,12 @@ enum Command {
     /// Join the shards in DIR (checked: same experiment, each replication exactly once) and
     /// print the KPI summary of `repm run`.
     Merge(cmd_sweep::MergeArgs),
+    /// One-at-a-time sensitivity (tornado): each parameter's low and high value against the
+    /// base plant, common random numbers, paired intervals of every KPI, sorted by swing.
+    Sensitivity(cmd_sensitivity::SensitivityArgs),
+    /// Solvent-extraction tools (`repm sx design`: cascade design from the command line).
+    #[command(subcommand)]
+    Sx(cmd_sx::SxCommand),
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {
@@ -65,6 +75,8 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Compare(a) => cmd_compare::compare(a),
         Command::Sweep(a) => cmd_sweep::sweep(a),
         Command::Merge(a) => cmd_sweep::merge(a),
+        Command::Sensitivity(a) => cmd_sensitivity::sensitivity(a),
+        Command::Sx(c) => cmd_sx::sx(c),
     }
 }
 

@@ -35,6 +35,7 @@ pub mod error;
 mod line;
 pub mod models;
 pub mod run;
+pub mod sensitivity;
 pub mod sweep;
 
 pub use config::{PlantConfig, REFERENCE_PLANT_TOML, SCHEMA_VERSION, parse_time_span};
@@ -42,6 +43,9 @@ pub use error::PlantError;
 pub use run::{
     BALANCE_TOLERANCE, BalanceSummary, Experiment, PropertyStats, RunResult, StepKpi, compare,
     experiment_from_runs, run_replication, run_replications, run_replications_with_progress,
+};
+pub use sensitivity::{
+    ParamRange, SensitivityResult, SensitivitySpec, apply_overrides, run_sensitivity,
 };
 pub use sweep::{
     ShardFile, ShardManifest, config_hash, merge_shards, run_shard, shard_replications,
