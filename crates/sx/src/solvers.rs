@@ -688,8 +688,8 @@ fn woodbury_prepare(sys: &StageSystem<'_>, wk: &mut NewtonWork, nb: usize, dim: 
 
 /// Solves J x = `wk.rhs` into `wk.dx` (or `wk.dbar` when `bar`), then improves the solution by
 /// iterative refinement against the unfactored Jacobian (`wk.jac` plus the recycle blocks).
-/// The pivoted band LU is backward stable, so without recycles the solve is returned as is;
-/// with recycles the refinement guards the Woodbury correction.
+/// The pivoted band LU is backward stable, so the first check usually passes and the loop
+/// stops; the refinement remains as a guard (e.g. for the Woodbury recycle correction).
 fn refined_solve(
     sys: &StageSystem<'_>,
     wk: &mut NewtonWork,
@@ -714,12 +714,6 @@ fn refined_solve(
     } = wk;
     let x: &mut Vec<f64> = if bar { dbar } else { dx };
     newton_solve(sys, x, lu, z, k0, k, b, rec, nb, dim, mr);
-    if mr == 0 {
-        // The pivoted band LU alone is backward stable, and Newton's own iteration absorbs the
-        // small forward error; the check (a matrix-vector product, 5–13 % of a step) guards
-        // the Woodbury correction only.
-        return;
-    }
     let bnorm = rhs.iter().fold(0.0f64, |a, v| a.max(v.abs()));
     let mut last = f64::INFINITY;
     for _ in 0..if bar { 1 } else { 4 } {
