@@ -275,3 +275,121 @@ fn purity_event_matches_dense_sampling() {
         "event at {time} s, dense sampling brackets [{t_prev}, {t_dense}]"
     );
 }
+
+/// Operating changes that move the inert carriers (a stronger organic: E_T up; sulfate added
+/// to the feed: H_T speciation changes) re-equilibrate the stages at fixed holdups, so the
+/// ledger still closes; a flow change, an outage and end reflux on top.
+#[test]
+fn carrier_changes_keep_the_ledger() {
+    let spec = prnd_mass_action_case(8, 8);
+    let fill = feed_fill(&spec);
+    let mut cas = HoldupCascade::filled(spec.clone(), &fill, IntegratorConfig::default()).unwrap();
+    let init = cas.holdup();
+    cas.advance_to(DAY).unwrap();
+    let before = cas.holdup();
+    let mut stronger = spec.clone();
+    stronger.feeds[2].extractant = 600.0;
+    stronger.feeds[0].sulfate = 150.0;
+    let op = cas.operation().clone();
+    cas.set_operation(stronger, op).unwrap();
+    // the flash moved metal between the phases, not in or out of a stage
+    for (a, b) in cas.holdup().iter().zip(&before) {
+        assert!(rel(*a, *b) < 1e-12, "{a} vs {b}");
+    }
+    cas.advance_to(2.0 * DAY).unwrap();
+    cas.set_feed_flow("organic", 3e-3).unwrap();
+    cas.advance_to(3.0 * DAY).unwrap();
+    cas.set_stopped(true).unwrap();
+    cas.advance_to(3.5 * DAY).unwrap();
+    cas.set_stopped(false).unwrap();
+    cas.set_end_reflux(0.5, 0.2).unwrap();
+    cas.advance_to(5.0 * DAY).unwrap();
+    let errs = ledger_errors(&cas, &init);
+    for e in &errs {
+        assert!(*e < 1e-9, "{errs:?}");
+    }
+    // bad input is an error, not a panic, and changes nothing
+    assert!(cas.set_feed_flow("nope", 1.0).is_err());
+    assert!(cas.set_end_reflux(1.5, 0.0).is_err());
+    let mut recycled = spec;
+    recycled.recycles.push(repm_sx::RecycleSpec {
+        name: "r".into(),
+        from: repm_sx::OutletRef::LoadedOrganic,
+        to_stage: 15,
+        flow: 1e-4,
+    });
+    assert!(HoldupCascade::filled(recycled, &fill, IntegratorConfig::default()).is_err());
+}
+
+/// Checkpoint: `CascadeModel<HoldupCascade>` snapshot → JSON → restore → continue equals the
+/// uninterrupted run.
+#[test]
+fn checkpoint_restore_continues_identically() {
+    let spec = prnd_mass_action_case(8, 8);
+    let fill = feed_fill(&spec);
+    let cfg = IntegratorConfig::default();
+    let build = || {
+        let mut sim = Simulation::<Msg>::new(5, 0);
+        let cas = HoldupCascade::filled(spec.clone(), &fill, cfg).unwrap();
+        let m = sim
+            .add_model(
+                "c",
+                CascadeModel::new(cas, vec![], CascadeModelConfig::default()),
+            )
+            .unwrap();
+        let ops = sim
+            .add_model(
+                "op",
+                CommandSchedule::new(vec![
+                    (Duration::from_secs(43_200), CascadeCommand::TotalReflux),
+                    (
+                        Duration::from_secs(3 * 86_400),
+                        CascadeCommand::SetFeedFlow {
+                            name: "feed".into(),
+                            flow: 1.2e-4,
+                        },
+                    ),
+                ]),
+            )
+            .unwrap();
+        sim.connect(ops, "out", m, "cmd").unwrap();
+        (sim, m)
+    };
+    let (mut whole, wm) = build();
+    whole
+        .run_until(SimTime::from_secs(5 * 86_400).unwrap())
+        .unwrap();
+    whole.advance_all().unwrap();
+    let (mut first, _) = build();
+    first
+        .run_until(SimTime::from_secs(2 * 86_400).unwrap())
+        .unwrap();
+    let json = serde_json::to_string(&first.checkpoint().unwrap()).unwrap();
+    let (mut second, sm) = build();
+    second
+        .restore(serde_json::from_str(&json).unwrap())
+        .unwrap();
+    second
+        .run_until(SimTime::from_secs(5 * 86_400).unwrap())
+        .unwrap();
+    second.advance_all().unwrap();
+    let a = whole
+        .model::<CascadeModel<HoldupCascade>>(wm)
+        .unwrap()
+        .cascade();
+    let b = second
+        .model::<CascadeModel<HoldupCascade>>(sm)
+        .unwrap()
+        .cascade();
+    assert!((a.time() - 5.0 * DAY).abs() < 1e-6);
+    assert!((a.spec().feeds[0].flow - 1.2e-4).abs() < 1e-18);
+    assert!(a.operation().feed_on[0] && b.operation().feed_on[0]);
+    for k in 0..a.n_stages() {
+        for j in 0..a.n_components() {
+            let (x, y) = (a.aqueous(k, j), b.aqueous(k, j));
+            assert!(rel(x, y) < 1e-12, "{x} vs {y}");
+        }
+        assert!(rel(a.h_plus(k), b.h_plus(k)) < 1e-12);
+        assert!(rel(a.free_extractant(k), b.free_extractant(k)) < 1e-12);
+    }
+}

@@ -19,7 +19,7 @@
 //! per stage) re-equilibrates every stage at fixed component and proton holdups, so the
 //! conservation ledger is exact across events. Recycles are not modelled yet (an error says
 //! so); end reflux (the organic product's metal returned to stage 0's aqueous, the
-//! raffinate's metal to stage N−1's organic) gives start-up at total reflux.
+//! raffinate's metal to stage N−1's aqueous) gives start-up at total reflux.
 
 use serde::{Deserialize, Serialize};
 
@@ -62,8 +62,8 @@ pub struct Operation {
     /// Fraction of the loaded organic's metal returned into stage 0's aqueous \[-\], \[0, 1\]
     /// (stripped outside the cascade; the stripping acid is external).
     pub reflux_organic_end: f64,
-    /// Fraction of the raffinate's metal returned into stage N−1's organic \[-\], \[0, 1\]
-    /// (loaded outside; the released protons leave with the raffinate).
+    /// Fraction of the raffinate's metal returned into stage N−1's aqueous \[-\], \[0, 1\]
+    /// (the raffinate end closed for metal; its acid leaves).
     pub reflux_aqueous_end: f64,
     /// Outage: every flow stopped, the holdups stay.
     pub stopped: bool,
@@ -452,10 +452,6 @@ impl Plant {
                 if k + 1 < n {
                     v += self.org_pass[k + 1] * ev.p[k + 1];
                 }
-                if k == n - 1 {
-                    let zx: f64 = (0..nc).map(|j| self.z[j] * u[k * nb + j]).sum();
-                    v -= self.r_b * self.aq_pass[n - 1] * zx;
-                }
                 f[k * nb + nc] = v;
                 let mut b = u[k * nb + nc + 1] - self.ext_total[k];
                 for j in 0..nc {
@@ -476,10 +472,7 @@ impl Plant {
                 + (1.0 - self.r_b) * self.aq_pass[last] * u[last * nb + j];
         }
         if self.acid {
-            let zx: f64 = (0..nc).map(|j| self.z[j] * u[last * nb + j]).sum();
-            out[nc] += self.org_pass[0] * ev.p[0]
-                + self.aq_pass[last] * ev.ht[last]
-                + self.r_b * self.aq_pass[last] * zx;
+            out[nc] += self.org_pass[0] * ev.p[0] + self.aq_pass[last] * ev.ht[last];
         }
         for &(k, ph, q) in &self.draws {
             for j in 0..nc {
@@ -575,12 +568,6 @@ impl Plant {
                     d[nc * nb + i] = (alpha * self.vo[k] + h * self.org_out[k]) * dpr[i] * wr;
                 }
                 d[nc * nb + nc] += (alpha * self.va[k] + h * self.aq_out[k]) * ev.dht[k] * wr;
-                if last {
-                    for i in 0..nc {
-                        d[nc * nb + i] +=
-                            h * self.r_b * self.aq_pass[n - 1] * self.z[i] * u[k * nb + i] * wr;
-                    }
-                }
                 let we = ws.w[k * nb + nc + 1];
                 let row = (nc + 1) * nb;
                 for i in 0..nb {
