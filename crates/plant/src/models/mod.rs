@@ -32,7 +32,12 @@ use crate::config::{PlantConfig, StepConfig};
 use crate::error::PlantError;
 
 pub mod ndfeb;
+pub mod precipitation;
+pub mod quality_purity;
+pub mod quality_smco;
+pub mod rd;
 pub mod sheet;
+pub mod sx;
 
 // ---------------------------------------------------------------------------------------
 // step models
@@ -187,6 +192,14 @@ pub(crate) trait StepModelSpec {
 pub enum StepModelConfig {
     /// Sheet yield: the step's `yield`, `yield_sd`, `batch_scrap_probability`, `additions`.
     Sheet(sheet::SheetModelConfig),
+    /// Two-outlet solvent-extraction cascade solved by repm-sx ([`sx`]).
+    SxCascade(sx::SxCascadeConfig),
+    /// Oxalate precipitation of a rare-earth chloride liquor ([`precipitation`]).
+    OxalatePrecipitation(precipitation::OxalatePrecipitationConfig),
+    /// Calcination of an oxalate to oxide ([`precipitation`]).
+    Calcination(precipitation::CalcinationConfig),
+    /// Reduction–diffusion by repm-reduction's R-D model ([`rd`]).
+    ReductionDiffusion(rd::ReductionDiffusionConfig),
 }
 
 impl StepModelConfig {
@@ -194,6 +207,10 @@ impl StepModelConfig {
     pub(crate) fn spec(&self) -> &dyn StepModelSpec {
         match self {
             Self::Sheet(c) => c,
+            Self::SxCascade(c) => c,
+            Self::OxalatePrecipitation(c) => c,
+            Self::Calcination(c) => c,
+            Self::ReductionDiffusion(c) => c,
         }
     }
 }
@@ -258,6 +275,10 @@ pub(crate) trait QualitySpec {
 pub enum QualityConfig {
     /// Sintered NdFeB: Br, Hcj from repm-sinter's magnet model, graded against a target grade.
     Ndfeb(ndfeb::NdfebQualityConfig),
+    /// Rare-earth product purity on the oxide basis ([`quality_purity`]).
+    Purity(quality_purity::PurityQualityConfig),
+    /// Sintered Sm–Co magnets from repm-sinter's datasheet magnet ([`quality_smco`]).
+    Smco(quality_smco::SmCoQualityConfig),
 }
 
 /// Mirror of [`QualityConfig`] with the tag required (the `Deserialize` impl inserts the
@@ -266,12 +287,16 @@ pub enum QualityConfig {
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 enum QualityTagged {
     Ndfeb(ndfeb::NdfebQualityConfig),
+    Purity(quality_purity::PurityQualityConfig),
+    Smco(quality_smco::SmCoQualityConfig),
 }
 
 impl From<QualityTagged> for QualityConfig {
     fn from(t: QualityTagged) -> Self {
         match t {
             QualityTagged::Ndfeb(c) => Self::Ndfeb(c),
+            QualityTagged::Purity(c) => Self::Purity(c),
+            QualityTagged::Smco(c) => Self::Smco(c),
         }
     }
 }
@@ -301,6 +326,8 @@ impl QualityConfig {
     pub(crate) fn spec(&self) -> &dyn QualitySpec {
         match self {
             Self::Ndfeb(c) => c,
+            Self::Purity(c) => c,
+            Self::Smco(c) => c,
         }
     }
 
@@ -309,6 +336,7 @@ impl QualityConfig {
     pub fn ndfeb(&self) -> Option<&ndfeb::NdfebQualityConfig> {
         match self {
             Self::Ndfeb(c) => Some(c),
+            _ => None,
         }
     }
 
@@ -316,6 +344,7 @@ impl QualityConfig {
     pub fn ndfeb_mut(&mut self) -> Option<&mut ndfeb::NdfebQualityConfig> {
         match self {
             Self::Ndfeb(c) => Some(c),
+            _ => None,
         }
     }
 }
