@@ -29,6 +29,9 @@ pub(crate) struct CompareArgs {
     /// Write the comparison as JSON to this file (written atomically).
     #[arg(long)]
     pub(crate) json: Option<PathBuf>,
+    /// Write the self-contained HTML report of the comparison (written atomically).
+    #[arg(long)]
+    pub(crate) html: Option<PathBuf>,
 }
 
 /// `repm compare`.
@@ -41,6 +44,7 @@ pub(crate) fn compare(args: CompareArgs) -> Result<(), CliError> {
         threads,
         horizon,
         json,
+        html,
     } = args;
     let mut b = PlantConfig::from_file(&base)?;
     let mut s = PlantConfig::from_file(&scenario)?;
@@ -82,6 +86,16 @@ pub(crate) fn compare(args: CompareArgs) -> Result<(), CliError> {
     if let Some(path) = json {
         let v = serde_json::json!({ "base": eb, "scenario": es, "differences": d });
         write_json(&path, &v)?;
+    }
+    if let Some(path) = html {
+        let cmp = repm_plant::report::Comparison {
+            base_config: &b,
+            base: &eb,
+            differences: &d,
+        };
+        let opts = repm_plant::report::ReportOptions::default();
+        let doc = repm_plant::report::html_with(&es, &s, &opts, None, Some(cmp))?;
+        crate::common::write_atomic(&path, doc.as_bytes())?;
     }
     Ok(())
 }

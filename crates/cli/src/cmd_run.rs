@@ -31,6 +31,10 @@ pub(crate) struct RunArgs {
     /// Write one CSV row of scalar KPIs per replication to this file (written atomically).
     #[arg(long)]
     pub(crate) csv: Option<PathBuf>,
+    /// Write the self-contained HTML report (SVG charts, opens offline) to this file
+    /// (written atomically).
+    #[arg(long)]
+    pub(crate) html: Option<PathBuf>,
 }
 
 /// `repm run`.
@@ -43,6 +47,7 @@ pub(crate) fn run(args: RunArgs) -> Result<(), CliError> {
         horizon,
         json,
         csv,
+        html,
     } = args;
     let mut cfg = load(plant.as_deref())?;
     if let Some(h) = horizon {
@@ -52,7 +57,12 @@ pub(crate) fn run(args: RunArgs) -> Result<(), CliError> {
     let e = experiment(&cfg, replications, seed, threads)?;
     let secs = t0.elapsed().as_secs_f64();
     emit(&print_summary(&Header::from(&cfg), &e, secs));
-    outputs(&e, json.as_deref(), csv.as_deref())
+    outputs(&e, json.as_deref(), csv.as_deref())?;
+    if let Some(path) = html {
+        let doc = repm_plant::report::html(&e, &cfg)?;
+        crate::common::write_atomic(&path, doc.as_bytes())?;
+    }
+    Ok(())
 }
 
 /// Check a plant file and report the first error (file, line, field).

@@ -34,6 +34,7 @@ pub mod config;
 pub mod error;
 mod line;
 pub mod models;
+pub mod report;
 pub mod run;
 pub mod sensitivity;
 pub mod sweep;

@@ -143,6 +143,8 @@ pub(crate) struct Line {
     warmup: SimTime,
     /// Element masses in the plant at the end of the warm-up \[kg\].
     pub(crate) initial_inventory: ElementVector,
+    /// Equipment-state recorder for the HTML report (`None` = off, the default).
+    pub(crate) trace: Option<Box<crate::report::trace::Trace>>,
 }
 
 /// Timer tag of the end of the warm-up.
@@ -234,6 +236,7 @@ impl Line {
             qrng: stream(seed, rep, "quality"),
             warmup: SimTime::from_secs_f64(cfg.warmup)?,
             initial_inventory: ElementVector::zeros(),
+            trace: None,
         })
     }
 
@@ -306,6 +309,9 @@ impl Line {
             };
             if rec > 0.0 {
                 let r = Self::take(&mut self.pool, &mut self.pool_kg, rec)?;
+                if let Some(t) = self.trace.as_mut() {
+                    t.recycled(i, now, &r);
+                }
                 self.steps[i].recycled_in_kg += rec;
                 self.wip_add(i, now, rec)?;
                 pieces.extend(r);
@@ -372,6 +378,9 @@ impl Line {
         let route = st.route;
         let out = st.model.process(&b.lot, &mut st.rng, &mut self.ids)?;
         out.check_balance(&st.name, &b.lot)?;
+        if let Some(t) = self.trace.as_mut() {
+            t.batch(i, now, &out);
+        }
         if out.scrap.sum() > 0.0 {
             self.route_scrap(&b.lot, &out.scrap, route)?;
         }
@@ -635,6 +644,9 @@ impl Line {
                 self.steps[i].done_kg += job.mass;
                 self.wip_add(i, now, -job.mass)?;
                 let m = job.lot.element_masses();
+                if let Some(t) = self.trace.as_mut() {
+                    t.scrapped(i, now, &m);
+                }
                 self.route_scrap(&job.lot, &m, route)?;
             }
             None => {}
@@ -657,10 +669,28 @@ impl Model<()> for Line {
             // lowest priority: after every machine event of that instant
             ctx.schedule_at(self.warmup, Priority::LOWEST, WARMUP_TAG)?;
         }
-        self.dispatch(ctx).map_err(to_des)
+        self.dispatch(ctx).map_err(to_des)?;
+        if let Some(t) = self.trace.as_mut() {
+            t.sample(ctx.now(), &self.steps);
+        }
+        Ok(())
     }
 
     fn handle(&mut self, ctx: &mut Context<'_, ()>, event: Event<()>) -> repm_des::Result<()> {
+        let out = self.handle_timer(ctx, event);
+        if let Some(t) = self.trace.as_mut() {
+            t.sample(ctx.now(), &self.steps);
+        }
+        out
+    }
+}
+
+impl Line {
+    fn handle_timer(
+        &mut self,
+        ctx: &mut Context<'_, ()>,
+        event: Event<()>,
+    ) -> repm_des::Result<()> {
         if let Event::Timer { tag } = event {
             if tag == WARMUP_TAG {
                 return self.end_warmup(ctx.now()).map_err(to_des);
