@@ -20,6 +20,7 @@ fn section(name: &str, kind: SectionKind, stages: usize, eq: &EquilibriumSpec) -
         equilibrium: eq.clone(),
         aqueous_holdup: 2.0,
         organic_holdup: 2.0,
+        murphree_efficiency: 1.0,
     }
 }
 

@@ -5,6 +5,8 @@
 //! M = T + Σ_r coef_r e_row e_colᵀ is solved exactly: T z = b, T W = U, (I + VᵀW) α = Vᵀz,
 //! x = z − W α (`docs/science/sx.md` §4.1).
 
+use crate::blocktri::{BandLu, BlockTridiagonal};
+
 /// One entry outside the tridiagonal band: `M[row][col] += coef`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Coupling {
@@ -103,6 +105,71 @@ impl LinearWorkspace {
                 x[i] -= a * self.w[s * n + i];
             }
         }
+    }
+}
+
+/// Solver for the coupled (x, y) stage balance of one component with Murphree stages (eqs. 10,
+/// 14, 15 at fixed D): 2 × 2 blocks per stage, unknowns interleaved as `[x_0, y_0, x_1, y_1, …]`,
+/// factored by the pivoted band LU, recycles by the same Woodbury correction as
+/// [`LinearWorkspace::solve`] (couplings indexed in the interleaved vector). Storage is kept
+/// between calls; nothing is allocated once sized.
+#[derive(Debug, Clone)]
+pub(crate) struct PairWorkspace {
+    /// The block-tridiagonal matrix (2 × 2 blocks) the caller fills before [`Self::solve`].
+    pub(crate) m: BlockTridiagonal,
+    lu: BandLu,
+    w: Vec<f64>,
+    k: Vec<f64>,
+    alpha: Vec<f64>,
+}
+
+impl PairWorkspace {
+    /// Workspace for `n` stages.
+    pub(crate) fn new(n: usize) -> Self {
+        Self {
+            m: BlockTridiagonal::new(n, 2),
+            lu: BandLu::new(n, 2),
+            w: Vec::new(),
+            k: Vec::new(),
+            alpha: Vec::new(),
+        }
+    }
+
+    /// Solves (M + couplings) x = `rhs` in place. Returns false if M is singular.
+    pub(crate) fn solve(&mut self, couplings: &[Coupling], rhs: &mut [f64]) -> bool {
+        if self.lu.factor_from(&self.m).is_err() {
+            return false;
+        }
+        let dim = rhs.len();
+        self.lu.solve(rhs);
+        let m = couplings.len();
+        if m == 0 {
+            return true;
+        }
+        self.w.resize(dim * m, 0.0);
+        for (r, c) in couplings.iter().enumerate() {
+            let w = &mut self.w[r * dim..(r + 1) * dim];
+            w.fill(0.0);
+            w[c.row] = 1.0;
+            self.lu.solve(w);
+        }
+        self.k.resize(m * m, 0.0);
+        self.alpha.resize(m, 0.0);
+        for (r, cr) in couplings.iter().enumerate() {
+            for s in 0..m {
+                self.k[r * m + s] =
+                    f64::from(u8::from(r == s)) + cr.coef * self.w[s * dim + cr.col];
+            }
+            self.alpha[r] = cr.coef * rhs[cr.col];
+        }
+        dense_solve(&mut self.k, &mut self.alpha, m);
+        for s in 0..m {
+            let a = self.alpha[s];
+            for (x, w) in rhs.iter_mut().zip(&self.w[s * dim..(s + 1) * dim]) {
+                *x -= a * w;
+            }
+        }
+        true
     }
 }
 

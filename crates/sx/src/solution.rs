@@ -40,11 +40,14 @@ pub struct StageProfiles {
     pub aqueous: Vec<Vec<f64>>,
     /// Organic concentrations leaving each stage, `[stage][component]` [mol·m⁻³].
     pub organic: Vec<Vec<f64>>,
-    /// Distribution ratios, `[stage][component]` [-].
+    /// Equilibrium distribution ratios D(stage state), `[stage][component]` [-]. With Murphree
+    /// stages (E < 1) the organic leaving a stage is not D·x: it is
+    /// y_in + E·(D·x − y_in) (`docs/science/sx.md` eq. 14).
     pub distribution: Vec<Vec<f64>>,
     /// Free H⁺ per stage [mol·m⁻³] (0 when the acid is not tracked).
     pub h_plus: Vec<f64>,
-    /// Free extractant dimer per stage [mol·m⁻³] (0 when not tracked).
+    /// Free extractant dimer per stage [mol·m⁻³] (0 when not tracked): total extractant minus
+    /// what the actual organic loading binds (eq. 12).
     pub free_extractant: Vec<f64>,
     /// Aqueous flow leaving each stage [m³·s⁻¹].
     pub aqueous_flow: Vec<f64>,
@@ -187,6 +190,22 @@ pub(crate) fn load_profiles(sys: &mut StageSystem<'_>, p: &StageProfiles) -> boo
             } else {
                 0.5 * sys.c.extractant_total[k]
             };
+        }
+    }
+    if sys.mv {
+        if p.organic.len() == n && p.organic.iter().all(|r| r.len() == nc) {
+            for k in 0..n {
+                for j in 0..nc {
+                    let v = p.organic[k][j];
+                    sys.y[k * nc + j] = if v.is_finite() && v > 0.0 {
+                        v
+                    } else {
+                        crate::system::CONC_FLOOR
+                    };
+                }
+            }
+        } else {
+            sys.organic_from_equilibrium();
         }
     }
     true

@@ -15,7 +15,10 @@ use crate::topology::Cascade;
 
 /// Exact linear solve per component for constant-D cascades: the tridiagonal stage balance
 /// (plus recycle couplings) solved directly — the rigorous equivalent of the Kremser equation,
-/// valid for any topology. Reports [`SolveStatus::NotApplicable`] when a model is not constant.
+/// valid for any topology. With Murphree stages (E < 1) the problem stays linear: per
+/// component a block-tridiagonal system in (x_k, y_k) with 2 × 2 blocks, solved by a pivoted
+/// band LU (`docs/science/sx.md` §4.1). Reports [`SolveStatus::NotApplicable`] when a model is
+/// not constant.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct KremserExact;
 
@@ -39,6 +42,10 @@ impl SteadySolver for KremserExact {
         }
         sys.update_equilibrium(false);
         sys.transport_components();
+        if sys.mv {
+            // y* for the residual check (D is constant, so only y* = D·x changes)
+            sys.update_equilibrium(false);
+        }
         let mut r = vec![0.0; sys.dim()];
         let mut w = vec![0.0; sys.dim()];
         let res = sys.scaled_norm_inf(&mut r, &mut w);
@@ -236,6 +243,7 @@ fn initial_state(sys: &mut StageSystem<'_>) {
             sys.e[k] = 0.5 * c.extractant_total[k];
         }
     }
+    sys.organic_from_equilibrium();
 }
 
 impl SuccessiveSubstitution {

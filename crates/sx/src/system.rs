@@ -3,11 +3,15 @@
 //! Kremser-exact and successive-substitution solvers.
 //!
 //! Unknowns per stage k (block of n_b = C, or C + 2 when the acid is tracked):
-//! `[ln c_aq,0 … ln c_aq,C−1, ln [H⁺], ln [(HA)₂]_free]`.
+//! `[ln c_aq,0 … ln c_aq,C−1, ln [H⁺], ln [(HA)₂]_free]`. When some stage has a Murphree
+//! efficiency below 1, every block is extended by the organic concentrations
+//! `[…, ln c_org,0 … ln c_org,C−1]` (n_b = 2C or 2C + 2) and the block gains the Murphree rows
+//! (eq. 14); `y` then holds the actual organic and `ys` the equilibrium organic y*. With every
+//! E = 1 nothing changes: no extra unknowns, `y` = y* = D·x.
 
 use crate::blocktri::BlockTridiagonal;
 use crate::equilibrium::{DistributionDerivatives, StageState};
-use crate::linear::{Coupling, LinearWorkspace};
+use crate::linear::{Coupling, LinearWorkspace, PairWorkspace};
 use crate::topology::{Cascade, Phase, free_h_from_total};
 
 /// Smallest concentration admitted before taking a logarithm [mol·m⁻³].
@@ -24,6 +28,9 @@ pub(crate) struct StageSystem<'c> {
     pub(crate) nc: usize,
     pub(crate) nb: usize,
     pub(crate) acid: bool,
+    /// Murphree mode: the organic concentrations are unknowns (at offset `ny` of each block).
+    pub(crate) mv: bool,
+    pub(crate) ny: usize,
     pub(crate) x: Vec<f64>,
     pub(crate) d: Vec<f64>,
     pub(crate) y: Vec<f64>,
@@ -38,6 +45,11 @@ pub(crate) struct StageSystem<'c> {
     trace: Vec<f64>,
     dlh: Vec<f64>,
     dle: Vec<f64>,
+    /// Murphree mode: equilibrium organic y* = D·x and its derivatives (layout of `dy`).
+    pub(crate) ys: Vec<f64>,
+    dys: Vec<f64>,
+    pair: Option<PairWorkspace>,
+    prhs: Vec<f64>,
     // fixed-D transport scratch
     lin: LinearWorkspace,
     sub: Vec<f64>,
@@ -53,13 +65,17 @@ impl<'c> StageSystem<'c> {
         let n = c.n_stages();
         let nc = c.n_components();
         let acid = c.acid_tracked();
-        let nb = if acid { nc + 2 } else { nc };
+        let mv = c.has_murphree();
+        let ny = if acid { nc + 2 } else { nc };
+        let nb = if mv { ny + nc } else { ny };
         Self {
             c,
             n,
             nc,
             nb,
             acid,
+            mv,
+            ny,
             x: vec![0.0; n * nc],
             d: vec![1.0; n * nc],
             y: vec![0.0; n * nc],
@@ -74,6 +90,14 @@ impl<'c> StageSystem<'c> {
             trace: (0..nc).map(|j| TRACE_FRACTION * c.total_feed(j)).collect(),
             dlh: vec![0.0; nc],
             dle: vec![0.0; nc],
+            ys: if mv { vec![0.0; n * nc] } else { Vec::new() },
+            dys: if mv {
+                vec![0.0; n * nc * nb]
+            } else {
+                Vec::new()
+            },
+            pair: mv.then(|| PairWorkspace::new(n)),
+            prhs: if mv { vec![0.0; 2 * n] } else { Vec::new() },
             lin: LinearWorkspace::default(),
             sub: vec![0.0; n],
             dia: vec![0.0; n],
@@ -100,6 +124,11 @@ impl<'c> StageSystem<'c> {
                 v[k * nb + nc] = self.h[k].max(CONC_FLOOR).ln();
                 v[k * nb + nc + 1] = self.e[k].max(CONC_FLOOR).ln();
             }
+            if self.mv {
+                for j in 0..nc {
+                    v[k * nb + self.ny + j] = self.y[k * nc + j].max(CONC_FLOOR).ln();
+                }
+            }
         }
     }
 
@@ -114,13 +143,29 @@ impl<'c> StageSystem<'c> {
                 self.h[k] = v[k * nb + nc].exp();
                 self.e[k] = v[k * nb + nc + 1].exp();
             }
+            if self.mv {
+                for j in 0..nc {
+                    self.y[k * nc + j] = v[k * nb + self.ny + j].exp().max(CONC_FLOOR);
+                }
+            }
         }
         self.update_equilibrium(derivs);
     }
 
-    /// Recomputes D, y, H, P (and derivatives) from x, h, e.
+    /// Murphree mode: sets the organic to its equilibrium value, y = y* (a starting state).
+    pub(crate) fn organic_from_equilibrium(&mut self) {
+        if self.mv {
+            self.update_equilibrium(false);
+            self.y.copy_from_slice(&self.ys);
+        }
+    }
+
+    /// Recomputes D, y, H, P (and derivatives) from x, h, e. In Murphree mode y* (`ys`) is
+    /// recomputed instead of y, P follows the actual y, and `dy` holds the derivatives of the
+    /// actual y (its own unknowns).
     pub(crate) fn update_equilibrium(&mut self, derivs: bool) {
         let (nc, nb) = (self.nc, self.nb);
+        let mv = self.mv;
         let ka = self.c.ka;
         for k in 0..self.n {
             let model = self.c.model(k);
@@ -141,7 +186,16 @@ impl<'c> StageSystem<'c> {
                     d_ln_extractant: &mut self.dle,
                 };
                 model.distribution_derivatives(&state, d, &mut der);
-                let dy = &mut self.dy[k * nc * nb..(k + 1) * nc * nb];
+                let dy = if mv {
+                    let dy = &mut self.dy[k * nc * nb..(k + 1) * nc * nb];
+                    dy.fill(0.0);
+                    for j in 0..nc {
+                        dy[j * nb + self.ny + j] = self.y[k * nc + j];
+                    }
+                    &mut self.dys[k * nc * nb..(k + 1) * nc * nb]
+                } else {
+                    &mut self.dy[k * nc * nb..(k + 1) * nc * nb]
+                };
                 dy.fill(0.0);
                 for j in 0..nc {
                     let yj = d[j] * self.x[k * nc + j];
@@ -160,8 +214,9 @@ impl<'c> StageSystem<'c> {
             } else {
                 model.distribution(&state, d);
             }
+            let y = if mv { &mut self.ys } else { &mut self.y };
             for j in 0..nc {
-                self.y[k * nc + j] = self.d[k * nc + j] * self.x[k * nc + j];
+                y[k * nc + j] = self.d[k * nc + j] * self.x[k * nc + j];
             }
             if self.acid {
                 let h = self.h[k];
@@ -223,6 +278,18 @@ impl<'c> StageSystem<'c> {
                 }
                 rk[nc + 1] = b;
             }
+            if self.mv {
+                // (14)·Qo: Qo y − (1 − E)·(organic entering) − E·Qo·y*
+                let (e, qo) = (self.c.efficiency[k], f.organic_out[k]);
+                for j in 0..nc {
+                    let mut yin = self.c.feed_organic[k * nc + j];
+                    if k + 1 < n {
+                        yin += f.organic_pass[k + 1] * self.y[(k + 1) * nc + j];
+                    }
+                    rk[self.ny + j] =
+                        qo * self.y[k * nc + j] - (1.0 - e) * yin - e * qo * self.ys[k * nc + j];
+                }
+            }
         }
         for rec in &self.c.recycles {
             let (t, s) = (rec.to_stage, rec.from_stage);
@@ -232,6 +299,9 @@ impl<'c> StageSystem<'c> {
                     Phase::Organic => self.y[s * nc + j],
                 };
                 r[t * nb + j] += rec.flow * src;
+                if self.mv && rec.phase == Phase::Organic {
+                    r[t * nb + self.ny + j] -= (1.0 - self.c.efficiency[t]) * rec.flow * src;
+                }
             }
             if self.acid {
                 let src = match rec.phase {
@@ -259,6 +329,12 @@ impl<'c> StageSystem<'c> {
                 let t = pt + f.aqueous_out[k] * self.htot[k] + self.c.feed_proton[k].abs();
                 w[k * nb + nc] = if t > 0.0 { 1.0 / t } else { 1.0 };
                 w[k * nb + nc + 1] = 1.0 / self.c.extractant_total[k];
+            }
+            if self.mv {
+                for j in 0..nc {
+                    let t = f.organic_out[k] * (self.y[k * nc + j] + self.ys[k * nc + j]);
+                    w[k * nb + self.ny + j] = 1.0 / t.max(self.trace[j]);
+                }
             }
         }
     }
@@ -299,6 +375,18 @@ impl<'c> StageSystem<'c> {
                 }
                 dg[row + nc + 1] += self.e[k] * we;
             }
+            if self.mv {
+                let e = self.c.efficiency[k];
+                for j in 0..nc {
+                    let wr = w[k * nb + self.ny + j];
+                    let dsr = &self.dys[(k * nc + j) * nb..(k * nc + j + 1) * nb];
+                    let row = (self.ny + j) * nb;
+                    for i in 0..nb {
+                        dg[row + i] = -e * qo * dsr[i] * wr;
+                    }
+                    dg[row + self.ny + j] += qo * self.y[k * nc + j] * wr;
+                }
+            }
             if k > 0 {
                 let a = f.aqueous_pass[k - 1];
                 let lo = &mut bt.lower[k * bs..(k + 1) * bs];
@@ -326,6 +414,13 @@ impl<'c> StageSystem<'c> {
                         up[nc * nb + i] = o * dpr[i] * wr;
                     }
                 }
+                if self.mv {
+                    let g = -(1.0 - self.c.efficiency[k]) * o;
+                    for j in 0..nc {
+                        let (row, col) = (self.ny + j, self.ny + j);
+                        up[row * nb + col] = g * self.y[(k + 1) * nc + j] * w[k * nb + self.ny + j];
+                    }
+                }
             }
         }
         for (ri, r) in self.c.recycles.iter().enumerate() {
@@ -339,6 +434,13 @@ impl<'c> StageSystem<'c> {
                     Phase::Organic => {
                         for i in 0..nb {
                             blk[j * nb + i] = wr * self.dy[(s * nc + j) * nb + i];
+                        }
+                        if self.mv {
+                            let (row, col) = (self.ny + j, self.ny + j);
+                            blk[row * nb + col] = -(1.0 - self.c.efficiency[t])
+                                * r.flow
+                                * self.y[s * nc + j]
+                                * w[t * nb + row];
                         }
                     }
                 }
@@ -360,6 +462,10 @@ impl<'c> StageSystem<'c> {
     /// Solves every component's stage balance at the current D (tridiagonal + recycles),
     /// writing x and y (eq. 10 at fixed D; exact for constant D).
     pub(crate) fn transport_components(&mut self) {
+        if self.mv {
+            self.transport_components_murphree();
+            return;
+        }
         let (n, nc) = (self.n, self.nc);
         let f = &self.c.flows;
         if self.c.recycles.is_empty() {
@@ -445,6 +551,92 @@ impl<'c> StageSystem<'c> {
         }
     }
 
+    /// Fills the pair matrix of the (x, y) stage system of one component (eqs. 10 and 14·Qo)
+    /// with distribution ratios `d(k)` (0 for the saturated-total pseudo-component), and the
+    /// recycle couplings into `cpl` (interleaved indices 2k for x, 2k + 1 for y).
+    fn fill_pair(&mut self, d: impl Fn(usize) -> f64) {
+        let n = self.n;
+        let c = self.c;
+        let f = &c.flows;
+        let pair = self
+            .pair
+            .as_mut()
+            .expect("Murphree mode has a pair workspace");
+        let m = &mut pair.m;
+        m.clear();
+        for k in 0..n {
+            let (qa, qo, e) = (f.aqueous_out[k], f.organic_out[k], c.efficiency[k]);
+            let dg = &mut m.diag[k * 4..(k + 1) * 4];
+            dg[0] = -qa;
+            dg[1] = -qo;
+            dg[2] = -e * qo * d(k);
+            dg[3] = qo;
+            if k > 0 {
+                m.lower[k * 4] = f.aqueous_pass[k - 1];
+            }
+            if k + 1 < n {
+                let o = f.organic_pass[k + 1];
+                m.upper[k * 4 + 1] = o;
+                m.upper[k * 4 + 3] = -(1.0 - e) * o;
+            }
+        }
+        self.cpl.clear();
+        for r in &c.recycles {
+            let (t, s) = (r.to_stage, r.from_stage);
+            match r.phase {
+                Phase::Aqueous => self.cpl.push(Coupling {
+                    row: 2 * t,
+                    col: 2 * s,
+                    coef: r.flow,
+                }),
+                Phase::Organic => {
+                    self.cpl.push(Coupling {
+                        row: 2 * t,
+                        col: 2 * s + 1,
+                        coef: r.flow,
+                    });
+                    let g = (1.0 - c.efficiency[t]) * r.flow;
+                    if g != 0.0 {
+                        self.cpl.push(Coupling {
+                            row: 2 * t + 1,
+                            col: 2 * s + 1,
+                            coef: -g,
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    /// Murphree mode of [`Self::transport_components`]: per component, the coupled linear
+    /// system in (x_k, y_k) at fixed D (block-bidiagonal in y, tridiagonal in x; exact for
+    /// constant D, the Murphree analogue of the Kremser equation).
+    fn transport_components_murphree(&mut self) {
+        let (n, nc) = (self.n, self.nc);
+        let c = self.c;
+        for j in 0..nc {
+            let d = std::mem::take(&mut self.d);
+            self.fill_pair(|k| d[k * nc + j]);
+            self.d = d;
+            for k in 0..n {
+                self.prhs[2 * k] = -c.feed[k * nc + j];
+                self.prhs[2 * k + 1] = (1.0 - c.efficiency[k]) * c.feed_organic[k * nc + j];
+            }
+            let pair = self
+                .pair
+                .as_mut()
+                .expect("Murphree mode has a pair workspace");
+            if !pair.solve(&self.cpl, &mut self.prhs) {
+                self.prhs.fill(f64::NAN);
+            }
+            for k in 0..n {
+                let (x, y) = (self.prhs[2 * k], self.prhs[2 * k + 1]);
+                self.x[k * nc + j] = if x > CONC_FLOOR { x } else { CONC_FLOOR };
+                self.y[k * nc + j] = if y > CONC_FLOOR { y } else { CONC_FLOOR };
+            }
+        }
+    }
+
     /// If every stage's model fixes the organic loading (saturated organic), solves the total
     /// metal transport for the aqueous total per stage T_k and rescales each stage's aqueous
     /// concentrations to it (the Wang–Henke normalisation; `docs/science/sx.md` §4.2).
@@ -463,6 +655,11 @@ impl<'c> StageSystem<'c> {
                     return false;
                 }
             }
+        }
+        if self.mv {
+            let ok = self.normalise_saturated_murphree(&ysat);
+            self.col = ysat;
+            return ok;
         }
         for k in 0..n {
             self.sub[k] = if k > 0 { f.aqueous_pass[k - 1] } else { 0.0 };
@@ -500,6 +697,45 @@ impl<'c> StageSystem<'c> {
                 let g = tot[k] / s;
                 for j in 0..nc {
                     self.x[k * nc + j] *= g;
+                }
+            }
+        }
+        true
+    }
+
+    /// Murphree mode of [`Self::normalise_saturated`]: the totals obey the pair system with
+    /// y* = Y_sat (Σ_j y*_j = Y on a saturated organic, so the Murphree rows of the totals do
+    /// not involve x); x and y of every stage are rescaled to the aqueous and organic totals.
+    fn normalise_saturated_murphree(&mut self, ysat: &[f64]) -> bool {
+        let (n, nc) = (self.n, self.nc);
+        let c = self.c;
+        self.fill_pair(|_| 0.0);
+        for k in 0..n {
+            let (e, qo) = (c.efficiency[k], c.flows.organic_out[k]);
+            let fo: f64 = c.feed_organic[k * nc..(k + 1) * nc].iter().sum();
+            self.prhs[2 * k] = -c.feed[k * nc..(k + 1) * nc].iter().sum::<f64>();
+            self.prhs[2 * k + 1] = (1.0 - e) * fo + e * qo * ysat[k];
+        }
+        let pair = self
+            .pair
+            .as_mut()
+            .expect("Murphree mode has a pair workspace");
+        if !pair.solve(&self.cpl, &mut self.prhs)
+            || self.prhs.iter().any(|t| t.is_nan() || *t <= 0.0)
+        {
+            return false;
+        }
+        for k in 0..n {
+            for (v, tot) in [
+                (&mut self.x, self.prhs[2 * k]),
+                (&mut self.y, self.prhs[2 * k + 1]),
+            ] {
+                let s: f64 = v[k * nc..(k + 1) * nc].iter().sum();
+                if s > 0.0 {
+                    let g = tot / s;
+                    for j in 0..nc {
+                        v[k * nc + j] *= g;
+                    }
                 }
             }
         }
@@ -709,6 +945,60 @@ mod tests {
     #[test]
     fn jacobian_matches_finite_differences_at_the_solution_of_full_case_b() {
         check_jacobian_at(cases::bench_case_b(), true);
+    }
+
+    #[test]
+    fn jacobian_matches_finite_differences_murphree_saturated_beta() {
+        let mut s = cases::bench_case_a();
+        s.sections[0].stages = 3;
+        s.sections[1].stages = 3;
+        s.sections[0].murphree_efficiency = 0.7;
+        s.sections[1].murphree_efficiency = 0.9;
+        s.feeds[0].stage = 3;
+        s.feeds[2].stage = 5;
+        let c = s.clone().validate().unwrap();
+        assert!(c.has_murphree());
+        assert_eq!(StageSystem::new(&c).nb, 4);
+        check_jacobian(s);
+    }
+
+    #[test]
+    fn jacobian_matches_finite_differences_murphree_mass_action_with_recycle() {
+        let mut s = cases::bench_case_b();
+        s.sections[0].stages = 3;
+        s.sections[1].stages = 3;
+        // one section at E = 1 beside one below: both row kinds in one block layout
+        s.sections[1].murphree_efficiency = 0.8;
+        s.feeds[0].stage = 3;
+        s.feeds[2].stage = 5;
+        s.feeds[0].sulfate = 500.0;
+        s.recycles.push(crate::RecycleSpec {
+            name: "org".into(),
+            from: crate::OutletRef::LoadedOrganic,
+            to_stage: 4,
+            flow: 0.3e-4,
+        });
+        s.recycles.push(crate::RecycleSpec {
+            name: "aq".into(),
+            from: crate::OutletRef::Raffinate,
+            to_stage: 1,
+            flow: 0.2e-4,
+        });
+        let c = s.clone().validate().unwrap();
+        assert_eq!(StageSystem::new(&c).nb, 2 * 6 + 2);
+        check_jacobian(s);
+    }
+
+    #[test]
+    fn jacobian_matches_finite_differences_murphree_at_the_solution() {
+        let mut s = cases::bench_case_b();
+        s.sections[0].stages = 4;
+        s.sections[1].stages = 4;
+        s.sections[0].murphree_efficiency = 0.85;
+        s.sections[1].murphree_efficiency = 0.6;
+        s.feeds[0].stage = 4;
+        s.feeds[2].stage = 7;
+        check_jacobian_at(s, true);
     }
 
     #[test]

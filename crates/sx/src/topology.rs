@@ -62,6 +62,25 @@ pub struct SectionSpec {
     /// Organic holdup per stage \[m³\] (mixer + settler), for the extractant inventory; default 0.
     #[serde(default)]
     pub organic_holdup: f64,
+    /// Organic-phase Murphree efficiency E of every stage of the section, in (0, 1] [-]:
+    /// y_k = y_in,k + E (y*_k − y_in,k) (`docs/science/sx.md` §3.1, eq. 14). Default 1, the
+    /// equilibrium stage (omitted from serialised configs when 1).
+    #[serde(
+        default = "default_murphree",
+        skip_serializing_if = "is_equilibrium_stage"
+    )]
+    pub murphree_efficiency: f64,
+}
+
+/// Default Murphree efficiency: 1, an equilibrium (ideal) stage.
+pub const DEFAULT_MURPHREE_EFFICIENCY: f64 = 1.0;
+
+fn default_murphree() -> f64 {
+    DEFAULT_MURPHREE_EFFICIENCY
+}
+
+fn is_equilibrium_stage(e: &f64) -> bool {
+    e.to_bits() == DEFAULT_MURPHREE_EFFICIENCY.to_bits()
 }
 
 /// Saponification of an organic feed: a fraction of the extractant's HA units pre-neutralised
@@ -276,6 +295,14 @@ pub struct Cascade {
     /// Reagents fed: acid [mol·s⁻¹], base [mol·s⁻¹].
     pub(crate) acid_fed: f64,
     pub(crate) base_fed: f64,
+    /// Murphree efficiency per stage [-] (1 = equilibrium stage).
+    pub(crate) efficiency: Vec<f64>,
+    /// Whether any stage has a Murphree efficiency below 1 (the stage system then carries the
+    /// organic concentrations as unknowns).
+    pub(crate) murphree: bool,
+    /// Metal fed in organic feeds per stage and component, `[k * C + j]` [mol·s⁻¹] (part of
+    /// `feed`; enters the stage with the organic, eq. 15).
+    pub(crate) feed_organic: Vec<f64>,
 }
 
 fn finite_nonneg(v: f64, field: String) -> Result<(), SxError> {
@@ -367,6 +394,7 @@ impl CascadeSpec {
         let mut sections = Vec::new();
         let mut models = Vec::new();
         let mut stage_section = Vec::new();
+        let mut efficiency = Vec::new();
         let mut first = 0;
         for (i, s) in self.sections.iter().enumerate() {
             if s.stages == 0 {
@@ -385,6 +413,14 @@ impl CascadeSpec {
             }
             finite_nonneg(s.aqueous_holdup, format!("sections[{i}].aqueous_holdup"))?;
             finite_nonneg(s.organic_holdup, format!("sections[{i}].organic_holdup"))?;
+            let eff = s.murphree_efficiency;
+            if !(eff.is_finite() && eff > 0.0 && eff <= 1.0) {
+                return Err(SxError::config(
+                    format!("sections[{i}].murphree_efficiency"),
+                    eff,
+                    "the Murphree stage efficiency must be finite and in (0, 1]",
+                ));
+            }
             let model = s
                 .equilibrium
                 .build(&components, &format!("sections[{i}].equilibrium"))?;
@@ -396,6 +432,7 @@ impl CascadeSpec {
                 stages: s.stages,
             });
             stage_section.extend(std::iter::repeat_n(i, s.stages));
+            efficiency.extend(std::iter::repeat_n(eff, s.stages));
             first += s.stages;
         }
         let n = first;
@@ -419,6 +456,7 @@ impl CascadeSpec {
             ));
         }
         let mut feed = vec![0.0; n * nc];
+        let mut feed_organic = vec![0.0; n * nc];
         let mut feed_proton = vec![0.0; n];
         let mut aq_feed_flow = vec![0.0; n];
         let mut org_feed_flow = vec![0.0; n];
@@ -541,6 +579,9 @@ impl CascadeSpec {
             }
             for j in 0..nc {
                 feed[k * nc + j] += f.flow * conc[j];
+                if f.phase == Phase::Organic {
+                    feed_organic[k * nc + j] += f.flow * conc[j];
+                }
             }
         }
 
@@ -802,6 +843,9 @@ impl CascadeSpec {
             reagent_component,
             acid_fed,
             base_fed,
+            murphree: efficiency.iter().any(|e| *e < 1.0),
+            efficiency,
+            feed_organic,
         })
     }
 }
@@ -818,6 +862,18 @@ impl Cascade {
     /// Whether the stage system carries the proton balance and free-extractant closure.
     pub fn acid_tracked(&self) -> bool {
         self.acid_tracked
+    }
+    /// Murphree efficiency of stage `k` [-] (1 = equilibrium stage).
+    ///
+    /// # Panics
+    /// If `k` ≥ N.
+    pub fn murphree_efficiency(&self, k: usize) -> f64 {
+        self.efficiency[k]
+    }
+    /// Whether any stage has a Murphree efficiency below 1 (Newton then carries ln y as extra
+    /// unknowns per stage: block size 2C or 2C + 2 instead of C or C + 2).
+    pub fn has_murphree(&self) -> bool {
+        self.murphree
     }
     /// Whether every section's model is a constant D (the Kremser-exact solver applies).
     pub fn is_constant_d(&self) -> bool {

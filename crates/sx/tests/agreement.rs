@@ -21,6 +21,7 @@ fn sec(name: &str, kind: SectionKind, stages: usize, d: &[(&str, f64)]) -> Secti
         equilibrium: EquilibriumSpec::ConstantD { d: m(d) },
         aqueous_holdup: 1.0,
         organic_holdup: 1.0,
+        murphree_efficiency: 1.0,
     }
 }
 

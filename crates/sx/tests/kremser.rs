@@ -45,6 +45,7 @@ fn extraction(
             equilibrium: EquilibriumSpec::ConstantD { d: m(d) },
             aqueous_holdup: 0.0,
             organic_holdup: 0.0,
+            murphree_efficiency: 1.0,
         }],
         feeds: vec![
             FeedSpec {

@@ -28,6 +28,7 @@ fn spec(n: usize, da: f64, db: f64, qa: f64, qo: f64, ca: f64, cb: f64) -> Casca
             },
             aqueous_holdup: 0.0,
             organic_holdup: 0.0,
+            murphree_efficiency: 1.0,
         }],
         feeds: vec![
             FeedSpec {

@@ -1385,6 +1385,7 @@ pub fn prnd_mass_action_case(scrub_stages: usize, extraction_stages: usize) -> C
         equilibrium: eq.clone(),
         aqueous_holdup: 2.5,
         organic_holdup: 2.5,
+        murphree_efficiency: 1.0,
     };
     let conc = |pairs: &[(&str, f64)]| -> BTreeMap<String, f64> {
         pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
