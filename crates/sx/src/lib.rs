@@ -12,7 +12,8 @@
 //!   saturated organic), per-component cation-exchange mass action, empirical log₁₀ D
 //!   polynomials and constant-D impurities — configured per section by [`EquilibriumSpec`].
 //! - [`topology`]: sections, feeds in either phase at any stage, side draws, recycles
-//!   (product reflux, organic recycle from strip to extraction), HSO₄⁻ speciation;
+//!   (product reflux, organic recycle from strip to extraction), HSO₄⁻ speciation, an optional
+//!   organic-phase Murphree efficiency per section (`SectionSpec::murphree_efficiency`);
 //!   [`CascadeSpec::validate`] turns a serde config into a solvable [`Cascade`].
 //! - [`solvers`]: three [`SteadySolver`]s — [`KremserExact`] (direct linear solve for
 //!   constant D), [`SuccessiveSubstitution`] (per-component Thomas solves, damped D update),
