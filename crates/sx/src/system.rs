@@ -164,8 +164,16 @@ impl<'c> StageSystem<'c> {
     /// recomputed instead of y, P follows the actual y, and `dy` holds the derivatives of the
     /// actual y (its own unknowns).
     pub(crate) fn update_equilibrium(&mut self, derivs: bool) {
+        // Monomorphised on the mode, so the equilibrium-stage path is the code it always was.
+        if self.mv {
+            self.update_equilibrium_impl::<true>(derivs);
+        } else {
+            self.update_equilibrium_impl::<false>(derivs);
+        }
+    }
+
+    fn update_equilibrium_impl<const MV: bool>(&mut self, derivs: bool) {
         let (nc, nb) = (self.nc, self.nb);
-        let mv = self.mv;
         let ka = self.c.ka;
         for k in 0..self.n {
             let model = self.c.model(k);
@@ -186,7 +194,7 @@ impl<'c> StageSystem<'c> {
                     d_ln_extractant: &mut self.dle,
                 };
                 model.distribution_derivatives(&state, d, &mut der);
-                let dy = if mv {
+                let dy = if MV {
                     let dy = &mut self.dy[k * nc * nb..(k + 1) * nc * nb];
                     dy.fill(0.0);
                     for j in 0..nc {
@@ -214,7 +222,7 @@ impl<'c> StageSystem<'c> {
             } else {
                 model.distribution(&state, d);
             }
-            let y = if mv { &mut self.ys } else { &mut self.y };
+            let y = if MV { &mut self.ys } else { &mut self.y };
             for j in 0..nc {
                 y[k * nc + j] = self.d[k * nc + j] * self.x[k * nc + j];
             }
@@ -278,7 +286,9 @@ impl<'c> StageSystem<'c> {
                 }
                 rk[nc + 1] = b;
             }
-            if self.mv {
+        }
+        if self.mv {
+            for k in 0..n {
                 // (14)·Qo: Qo y − (1 − E)·(organic entering) − E·Qo·y*
                 let (e, qo) = (self.c.efficiency[k], f.organic_out[k]);
                 for j in 0..nc {
@@ -286,7 +296,7 @@ impl<'c> StageSystem<'c> {
                     if k + 1 < n {
                         yin += f.organic_pass[k + 1] * self.y[(k + 1) * nc + j];
                     }
-                    rk[self.ny + j] =
+                    r[k * nb + self.ny + j] =
                         qo * self.y[k * nc + j] - (1.0 - e) * yin - e * qo * self.ys[k * nc + j];
                 }
             }
@@ -299,8 +309,11 @@ impl<'c> StageSystem<'c> {
                     Phase::Organic => self.y[s * nc + j],
                 };
                 r[t * nb + j] += rec.flow * src;
-                if self.mv && rec.phase == Phase::Organic {
-                    r[t * nb + self.ny + j] -= (1.0 - self.c.efficiency[t]) * rec.flow * src;
+            }
+            if self.mv && rec.phase == Phase::Organic {
+                let g = (1.0 - self.c.efficiency[t]) * rec.flow;
+                for j in 0..nc {
+                    r[t * nb + self.ny + j] -= g * self.y[s * nc + j];
                 }
             }
             if self.acid {
@@ -330,7 +343,9 @@ impl<'c> StageSystem<'c> {
                 w[k * nb + nc] = if t > 0.0 { 1.0 / t } else { 1.0 };
                 w[k * nb + nc + 1] = 1.0 / self.c.extractant_total[k];
             }
-            if self.mv {
+        }
+        if self.mv {
+            for k in 0..self.n {
                 for j in 0..nc {
                     let t = f.organic_out[k] * (self.y[k * nc + j] + self.ys[k * nc + j]);
                     w[k * nb + self.ny + j] = 1.0 / t.max(self.trace[j]);
