@@ -110,14 +110,20 @@ impl LinearWorkspace {
 
 /// Solver for the coupled (x, y) stage balance of one component with Murphree stages (eqs. 10,
 /// 14, 15 at fixed D): 2 × 2 blocks per stage, unknowns interleaved as `[x_0, y_0, x_1, y_1, …]`,
-/// factored by the pivoted band LU, recycles by the same Woodbury correction as
-/// [`LinearWorkspace::solve`] (couplings indexed in the interleaved vector). Storage is kept
-/// between calls; nothing is allocated once sized.
+/// factored by the block Thomas algorithm with closed-form 2 × 2 inverses (the pivoted band LU
+/// as a fallback when a modified diagonal block is near-singular), recycles by the same
+/// Woodbury correction as [`LinearWorkspace::solve`] (couplings indexed in the interleaved
+/// vector). Storage is kept between calls; nothing is allocated once sized.
 #[derive(Debug, Clone)]
 pub(crate) struct PairWorkspace {
     /// The block-tridiagonal matrix (2 × 2 blocks) the caller fills before [`Self::solve`].
     pub(crate) m: BlockTridiagonal,
     lu: BandLu,
+    /// Block Thomas factors: inverses of the modified diagonal blocks, G_k = D̃_k⁻¹ U_k.
+    inv: Vec<[f64; 4]>,
+    g: Vec<[f64; 4]>,
+    /// Whether the last factorisation fell back to the band LU.
+    banded: bool,
     w: Vec<f64>,
     k: Vec<f64>,
     alpha: Vec<f64>,
@@ -129,19 +135,88 @@ impl PairWorkspace {
         Self {
             m: BlockTridiagonal::new(n, 2),
             lu: BandLu::new(n, 2),
+            inv: vec![[0.0; 4]; n],
+            g: vec![[0.0; 4]; n],
+            banded: false,
             w: Vec::new(),
             k: Vec::new(),
             alpha: Vec::new(),
         }
     }
 
+    /// Block Thomas factorisation of `m`; false if a modified diagonal block is singular or
+    /// badly conditioned (|det| below 1e-12 of the product of its row norms).
+    fn factor_thomas(&mut self) -> bool {
+        let n = self.inv.len();
+        let mut gp = [0.0; 4];
+        for k in 0..n {
+            let d = &self.m.diag[k * 4..k * 4 + 4];
+            let mut a = [d[0], d[1], d[2], d[3]];
+            if k > 0 {
+                let l = &self.m.lower[k * 4..k * 4 + 4];
+                a[0] -= l[0] * gp[0] + l[1] * gp[2];
+                a[1] -= l[0] * gp[1] + l[1] * gp[3];
+                a[2] -= l[2] * gp[0] + l[3] * gp[2];
+                a[3] -= l[2] * gp[1] + l[3] * gp[3];
+            }
+            let det = a[0] * a[3] - a[1] * a[2];
+            let scale = a[0].abs().max(a[1].abs()) * a[2].abs().max(a[3].abs());
+            if !(det.is_finite() && det.abs() > 1e-12 * scale) {
+                return false;
+            }
+            let inv = [a[3] / det, -a[1] / det, -a[2] / det, a[0] / det];
+            self.inv[k] = inv;
+            if k + 1 < n {
+                let u = &self.m.upper[k * 4..k * 4 + 4];
+                gp = [
+                    inv[0] * u[0] + inv[1] * u[2],
+                    inv[0] * u[1] + inv[1] * u[3],
+                    inv[2] * u[0] + inv[3] * u[2],
+                    inv[2] * u[1] + inv[3] * u[3],
+                ];
+                self.g[k] = gp;
+            }
+        }
+        true
+    }
+
+    /// Solves with the current factors, in place.
+    fn solve_factored(&self, b: &mut [f64]) {
+        if self.banded {
+            self.lu.solve(b);
+            return;
+        }
+        let n = self.inv.len();
+        let (mut p0, mut p1) = (0.0, 0.0);
+        for k in 0..n {
+            let (mut r0, mut r1) = (b[2 * k], b[2 * k + 1]);
+            if k > 0 {
+                let l = &self.m.lower[k * 4..k * 4 + 4];
+                r0 -= l[0] * p0 + l[1] * p1;
+                r1 -= l[2] * p0 + l[3] * p1;
+            }
+            let i = &self.inv[k];
+            p0 = i[0] * r0 + i[1] * r1;
+            p1 = i[2] * r0 + i[3] * r1;
+            b[2 * k] = p0;
+            b[2 * k + 1] = p1;
+        }
+        for k in (0..n.saturating_sub(1)).rev() {
+            let g = &self.g[k];
+            let (n0, n1) = (b[2 * k + 2], b[2 * k + 3]);
+            b[2 * k] -= g[0] * n0 + g[1] * n1;
+            b[2 * k + 1] -= g[2] * n0 + g[3] * n1;
+        }
+    }
+
     /// Solves (M + couplings) x = `rhs` in place. Returns false if M is singular.
     pub(crate) fn solve(&mut self, couplings: &[Coupling], rhs: &mut [f64]) -> bool {
-        if self.lu.factor_from(&self.m).is_err() {
+        self.banded = !self.factor_thomas();
+        if self.banded && self.lu.factor_from(&self.m).is_err() {
             return false;
         }
         let dim = rhs.len();
-        self.lu.solve(rhs);
+        self.solve_factored(rhs);
         let m = couplings.len();
         if m == 0 {
             return true;
@@ -151,7 +226,11 @@ impl PairWorkspace {
             let w = &mut self.w[r * dim..(r + 1) * dim];
             w.fill(0.0);
             w[c.row] = 1.0;
-            self.lu.solve(w);
+        }
+        for r in 0..m {
+            let mut w = std::mem::take(&mut self.w);
+            self.solve_factored(&mut w[r * dim..(r + 1) * dim]);
+            self.w = w;
         }
         self.k.resize(m * m, 0.0);
         self.alpha.resize(m, 0.0);
@@ -212,6 +291,73 @@ pub(crate) fn dense_solve(a: &mut [f64], b: &mut [f64], m: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The pair solver (block Thomas, or the band-LU fallback when a diagonal block is
+    /// singular) with recycle couplings against a dense solve.
+    #[test]
+    fn pair_solver_matches_dense() {
+        let n = 5;
+        let dim = 2 * n;
+        for singular_first_block in [false, true] {
+            let mut pw = PairWorkspace::new(n);
+            let mut a = vec![0.0; dim * dim];
+            let mut seed = 7u64;
+            let mut rnd = || {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                ((seed >> 11) as f64 / (1u64 << 53) as f64) - 0.5
+            };
+            for k in 0..n {
+                for i in 0..2 {
+                    for j in 0..2 {
+                        let d = rnd() + if i == j { 4.0 } else { 0.0 };
+                        let d = if singular_first_block && k == 0 {
+                            1.0
+                        } else {
+                            d
+                        };
+                        pw.m.diag[k * 4 + i * 2 + j] = d;
+                        a[(2 * k + i) * dim + 2 * k + j] = d;
+                        if k > 0 {
+                            let l = rnd();
+                            pw.m.lower[k * 4 + i * 2 + j] = l;
+                            a[(2 * k + i) * dim + 2 * (k - 1) + j] = l;
+                        }
+                        if k + 1 < n {
+                            let u = rnd();
+                            pw.m.upper[k * 4 + i * 2 + j] = u;
+                            a[(2 * k + i) * dim + 2 * (k + 1) + j] = u;
+                        }
+                    }
+                }
+            }
+            let cpl = [
+                Coupling {
+                    row: 8,
+                    col: 1,
+                    coef: 0.4,
+                },
+                Coupling {
+                    row: 9,
+                    col: 1,
+                    coef: -0.3,
+                },
+            ];
+            for c in cpl {
+                a[c.row * dim + c.col] += c.coef;
+            }
+            let rhs: Vec<f64> = (0..dim).map(|i| 1.0 + (i as f64).cos()).collect();
+            let mut x = rhs.clone();
+            assert!(pw.solve(&cpl, &mut x));
+            assert_eq!(pw.banded, singular_first_block);
+            let mut b = rhs.clone();
+            dense_solve(&mut a, &mut b, dim);
+            for i in 0..dim {
+                assert!((x[i] - b[i]).abs() < 1e-12, "{i}: {} vs {}", x[i], b[i]);
+            }
+        }
+    }
 
     #[test]
     fn woodbury_matches_dense() {
