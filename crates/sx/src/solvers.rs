@@ -16,8 +16,8 @@ use crate::topology::Cascade;
 /// Exact linear solve per component for constant-D cascades: the tridiagonal stage balance
 /// (plus recycle couplings) solved directly — the rigorous equivalent of the Kremser equation,
 /// valid for any topology. With Murphree stages (E < 1) the problem stays linear: per
-/// component a block-tridiagonal system in (x_k, y_k) with 2 × 2 blocks, solved by a pivoted
-/// band LU (`docs/science/sx.md` §4.1). Reports [`SolveStatus::NotApplicable`] when a model is
+/// component a block-tridiagonal system in (x_k, y_k) with 2 × 2 blocks, solved by block
+/// Thomas (pivoted band LU as fallback; `docs/science/sx.md` §3.1, §4.1). Reports [`SolveStatus::NotApplicable`] when a model is
 /// not constant.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct KremserExact;
@@ -358,7 +358,8 @@ impl SteadySolver for SuccessiveSubstitution {
 }
 
 /// Newton–Raphson on the full block-tridiagonal stage system (Naphtali–Sandholm form):
-/// unknowns ln c_aq per component plus ln [H⁺] and ln [(HA)₂]_free per stage, analytic
+/// unknowns ln c_aq per component plus ln [H⁺] and ln [(HA)₂]_free per stage (and ln c_org per
+/// component when some stage has a Murphree efficiency below 1), analytic
 /// Jacobian, banded LU with partial pivoting (row pivoting across stage blocks), recycles by a
 /// Woodbury correction, damping by step halving under Deuflhard's natural monotonicity test,
 /// started from a few (Anderson-accelerated) substitution sweeps or a given profile; chord steps
