@@ -467,3 +467,45 @@ fn serde_spec_default_and_unknown_fields() {
     json["sections"][1]["murphree"] = serde_json::json!(0.85);
     assert!(serde_json::from_value::<CascadeSpec>(json).is_err());
 }
+
+#[test]
+fn organic_side_draw_with_murphree_stages() {
+    // Half of the organic leaving stage 3 is drawn: the stage below receives only the rest, so
+    // its y_in is O_{k+1}·y_{k+1}/Qo_k with O_{k+1} = Qo_{k+1}/2 (eq. 15).
+    let mut spec = extraction(
+        8,
+        &[("Nd", 1.8), ("Pr", 1.2)],
+        0.75,
+        (1.0, 1.0),
+        &[("Nd", 60.0), ("Pr", 30.0)],
+        &[],
+    );
+    spec.feeds
+        .push(feed("org2", 3, Phase::Organic, 0.5, &[("Nd", 5.0)]));
+    spec.draws.push(DrawSpec {
+        name: "org_draw".into(),
+        stage: 3,
+        phase: Phase::Organic,
+        fraction: 0.5,
+    });
+    let c = spec.validate().unwrap();
+    let exact = KremserExact.solve(&c);
+    assert!(exact.status.is_converged());
+    for s in solvers() {
+        let sol = s.solve(&c);
+        assert!(sol.status.is_converged(), "{}: {:?}", s.name(), sol.status);
+        assert!(max_rel_diff(&sol, &exact) < 1e-9, "{}", s.name());
+        assert!(sol.max_balance_error() < 1e-10);
+    }
+    let p = &exact.profiles;
+    for (k, extra) in [(2usize, 0.0), (3, 0.5 * 5.0)] {
+        let o_in = if k == 2 {
+            0.5 * p.organic_flow[3]
+        } else {
+            p.organic_flow[4]
+        };
+        let y_in = (o_in * p.organic[k + 1][0] + extra) / p.organic_flow[k];
+        let want = y_in + 0.75 * (p.distribution[k][0] * p.aqueous[k][0] - y_in);
+        assert!(rel(p.organic[k][0], want) < 1e-10, "stage {k}");
+    }
+}
