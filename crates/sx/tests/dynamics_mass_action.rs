@@ -311,6 +311,11 @@ fn carrier_changes_keep_the_ledger() {
     // bad input is an error, not a panic, and changes nothing
     assert!(cas.set_feed_flow("nope", 1.0).is_err());
     assert!(cas.set_end_reflux(1.5, 0.0).is_err());
+    let mut murphree = spec.clone();
+    murphree.sections[0].murphree_efficiency = 0.9;
+    let err = HoldupCascade::filled(murphree, &fill, IntegratorConfig::default())
+        .expect_err("Murphree stages are not modelled dynamically");
+    assert!(err.to_string().contains("murphree_efficiency"), "{err}");
     let mut recycled = spec;
     recycled.recycles.push(repm_sx::RecycleSpec {
         name: "r".into(),

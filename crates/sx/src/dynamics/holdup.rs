@@ -142,6 +142,15 @@ impl Plant {
         let mut va = Vec::with_capacity(n);
         let mut vo = Vec::with_capacity(n);
         for (i, s) in spec.sections.iter().enumerate() {
+            // Equilibrium stages only: a Murphree stage would need its organic outlet as a
+            // state of its own; refuse rather than silently integrate E = 1.
+            if s.murphree_efficiency < 1.0 {
+                return Err(invalid(
+                    &format!("sections[{i}].murphree_efficiency"),
+                    s.murphree_efficiency,
+                    "the dynamic cascade models equilibrium stages only (E = 1)",
+                ));
+            }
             if s.aqueous_holdup <= 0.0 {
                 return Err(invalid(
                     &format!("sections[{i}].aqueous_holdup"),
