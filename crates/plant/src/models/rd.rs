@@ -32,6 +32,9 @@ fn d_ca_co2() -> f64 {
 fn d_acid_price() -> f64 {
     1.0
 }
+fn d_min_alloyed() -> f64 {
+    0.98
+}
 
 /// `[steps.model] kind = "reduction_diffusion"` (module docs).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -53,6 +56,10 @@ pub struct ReductionDiffusionConfig {
     /// Wash acid price \[$·kg⁻¹\] (acetic acid). Default 1 **(est.)**.
     #[serde(default = "d_acid_price")]
     pub acid_price: f64,
+    /// A batch whose alloyed fraction (R3) falls below this is counted as downgraded
+    /// ("incomplete alloying") \[-\]. Default 0.98 **(est.)**.
+    #[serde(default = "d_min_alloyed")]
+    pub min_alloyed_fraction: f64,
 }
 
 fn red_err(e: impl std::fmt::Display) -> PlantError {
@@ -158,7 +165,7 @@ impl StepModel for ReductionDiffusion {
         out.energy_kwh = b.result.electric_energy.unwrap_or(0.0) * k / 3.6e6;
         out.reagent_cost = k * (b.ca_kg * self.cfg.calcium_price + b.acid_kg * self.cfg.acid_price);
         out.co2e_kg = k * b.ca_kg * self.cfg.calcium_co2e;
-        if b.result.alloyed_fraction < 0.99 {
+        if b.result.alloyed_fraction < self.cfg.min_alloyed_fraction {
             out.downgrade = Some("incomplete alloying".into());
         }
         let mut g = Lot::from_element_masses(ids.next(), Form::Alloy, &good)?;
@@ -179,7 +186,12 @@ impl StepModelSpec for ReductionDiffusionConfig {
         check_nonneg(format!("{field}.temperature_sd"), self.temperature_sd)?;
         check_nonneg(format!("{field}.calcium_price"), self.calcium_price)?;
         check_nonneg(format!("{field}.calcium_co2e"), self.calcium_co2e)?;
-        check_nonneg(format!("{field}.acid_price"), self.acid_price)
+        check_nonneg(format!("{field}.acid_price"), self.acid_price)?;
+        crate::config::check_fraction(
+            format!("{field}.min_alloyed_fraction"),
+            self.min_alloyed_fraction,
+            false,
+        )
     }
 
     fn build(&self, _ctx: &BuildContext<'_>) -> Result<Box<dyn StepModel>, PlantError> {
@@ -206,6 +218,7 @@ mod tests {
             calcium_price: 8.0,
             calcium_co2e: 12.0,
             acid_price: 1.0,
+            min_alloyed_fraction: 0.98,
         };
         let nominal = RdBatch::of(&cfg.rd).unwrap();
         let mut m = ReductionDiffusion {
