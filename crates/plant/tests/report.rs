@@ -370,11 +370,17 @@ fn the_html_report_is_produced_and_well_formed() {
     assert_eq!(dens.len(), 2);
     assert_eq!(dens[0].1, 241, "densification: 240 intervals");
     let demag = series("chart-demag");
-    // J and B at 20 °C and at the H grade's 120 °C, plus the grade minima
+    // J and B at 20 °C and at the target grade's working temperature, plus the grade minima
     assert_eq!(demag.len(), 5, "{demag:?}");
     assert_eq!(demag[0].1, 201);
     assert!(demag[0].0.starts_with("J, 20"));
-    assert!(demag[2].0.starts_with("J, 120"));
+    let grade: repm_sinter::grade::Grade =
+        cfg.quality.ndfeb().unwrap().target_grade.parse().unwrap();
+    let t_work = grade.suffix.max_working_temperature() - 273.15;
+    assert!(
+        demag[2].0.starts_with(&format!("J, {t_work:.0}")),
+        "{demag:?}"
+    );
     let psd = series("chart-psd-cumulative");
     assert_eq!(psd.len(), 2);
     assert!(psd.iter().all(|s| s.1 > 10));
@@ -457,4 +463,46 @@ fn a_report_from_another_seed_is_refused() {
     e.seed += 1; // the records no longer belong to (config, seed)
     let err = html(&e, &cfg).unwrap_err().to_string();
     assert!(err.contains("re-run"), "{err}");
+}
+
+#[test]
+fn an_sx_plant_report_has_stage_profiles_and_no_magnet_charts() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/plants/ndpr-separation.toml"
+    );
+    let mut cfg = PlantConfig::from_file(std::path::Path::new(path)).unwrap();
+    cfg.warmup = 86_400.0;
+    cfg.horizon = 10.0 * 86_400.0;
+    let e = run_replications(&cfg, 1, cfg.seed).unwrap();
+    let doc = html(&e, &cfg).unwrap();
+    if let Some(p) = std::env::var_os("REPM_REPORT_SX_OUT") {
+        std::fs::write(p, &doc).unwrap();
+    }
+    let els = parse(&doc);
+    common_checks(&doc, &els);
+    let sx_steps = cfg
+        .steps
+        .iter()
+        .filter(|s| {
+            matches!(
+                s.model,
+                Some(repm_plant::models::StepModelConfig::SxCascade(_))
+            )
+        })
+        .count();
+    assert!(sx_steps >= 1);
+    let sx = svgs_in(&els, "sx");
+    assert_eq!(sx.len(), sx_steps);
+    for s in &sx {
+        // aqueous and organic per component, one point per stage
+        let series = in_svg(&els, &s.attrs["id"], "series");
+        assert!(series.len() >= 4 && series.len().is_multiple_of(2));
+        let n: usize = series[0].attrs["data-points"].parse().unwrap();
+        assert!(n >= 4);
+    }
+    for id in ["psd", "densification", "demag"] {
+        assert_eq!(svgs_in(&els, id).len(), 0, "{id}");
+    }
+    assert!(!svgs_in(&els, "sankey").is_empty());
 }

@@ -460,11 +460,70 @@ fn sankey(o: &mut String, inp: &Inputs<'_>) {
 
 fn sx(o: &mut String, inp: &Inputs<'_>) -> Result<(), PlantError> {
     section(o, "sx", "Solvent-extraction stage profiles");
-    let _ = inp;
+    let profiles = physics::sx_profiles(inp.cfg)?;
+    if profiles.is_empty() {
+        note(
+            o,
+            "This plant has no solvent-extraction step: no stage profiles.",
+        );
+        o.push_str("</section>");
+        return Ok(());
+    }
     note(
         o,
-        "This plant has no solvent-extraction step: no stage profiles.",
+        "Steady-state aqueous (solid) and organic (dashed) concentrations leaving each stage of every sx_cascade step, solved by repm-sx at the step's nominal feed (the plant feed through the good outlets of the SX steps before it); stages 1 … m scrub, m + 1 … m + n extraction, feed at stage m + 1.",
     );
+    for p in &profiles {
+        let mut ch = LineChart::new(
+            &format!("chart-sx-{}", p.step),
+            &format!(
+                "{}: {} scrub + {} extraction stages",
+                p.step, p.scrub_stages, p.extraction_stages
+            ),
+            "stage",
+            "concentration [mol/m³]",
+        );
+        ch.y_log = true;
+        ch.width = 900.0;
+        ch.height = 400.0;
+        let top = p
+            .aqueous
+            .iter()
+            .chain(&p.organic)
+            .flatten()
+            .copied()
+            .filter(|v| v.is_finite())
+            .fold(0.0, f64::max);
+        if top > 0.0 {
+            ch.y_range = Some((top * 1e-6, top * 1.5));
+        }
+        for (k, comp) in p.components.iter().enumerate() {
+            let col = |rows: &Vec<Vec<f64>>| -> Vec<(f64, f64)> {
+                rows.iter()
+                    .enumerate()
+                    .map(|(st, r)| ((st + 1) as f64, r.get(k).copied().unwrap_or(f64::NAN)))
+                    .collect()
+            };
+            ch.series
+                .push(Series::new(format!("{comp} aq"), col(&p.aqueous), k));
+            ch.series
+                .push(Series::new(format!("{comp} org"), col(&p.organic), k).dashed());
+        }
+        figure(
+            o,
+            &ch.render(),
+            &format!(
+                "{}: {} ({}); concentrations below 1e-6 of the largest are off the chart.",
+                p.step,
+                if p.converged {
+                    "converged"
+                } else {
+                    "NOT converged"
+                },
+                p.solver
+            ),
+        );
+    }
     o.push_str("</section>");
     Ok(())
 }

@@ -206,3 +206,78 @@ pub(crate) fn demag(
 pub(crate) fn heavy_re_g_per_kg(c: &MagnetComposition) -> f64 {
     1000.0 * (c.mass_fraction(Element::Dy) + c.mass_fraction(Element::Tb))
 }
+
+/// Stage profiles of one SX step at its nominal feed.
+#[derive(Debug, Clone)]
+pub(crate) struct SxProfile {
+    pub(crate) step: String,
+    pub(crate) components: Vec<String>,
+    /// `[stage][component]` \[mol·m⁻³\].
+    pub(crate) aqueous: Vec<Vec<f64>>,
+    /// `[stage][component]` \[mol·m⁻³\].
+    pub(crate) organic: Vec<Vec<f64>>,
+    pub(crate) scrub_stages: usize,
+    pub(crate) extraction_stages: usize,
+    pub(crate) converged: bool,
+    pub(crate) solver: String,
+}
+
+/// Solves every `sx_cascade` step of the plant at its nominal feed (the plant feed through
+/// the good outlets of the SX steps before it, trace components below
+/// [`crate::models::sx::TRACE_FRACTION`] left out — as the step model does) and returns the
+/// stage profiles. Newton first, successive substitution if Newton does not converge.
+pub(crate) fn sx_profiles(cfg: &PlantConfig) -> Result<Vec<SxProfile>, PlantError> {
+    use crate::models::{BuildContext, StepModelConfig, sx};
+    use repm_sx::{Newton, SteadySolver, SuccessiveSubstitution};
+    let mut out = Vec::new();
+    let feed_fractions = cfg.feed_fractions()?;
+    for (i, s) in cfg.steps.iter().enumerate() {
+        let Some(StepModelConfig::SxCascade(c)) = &s.model else {
+            continue;
+        };
+        let ctx = BuildContext {
+            plant: cfg,
+            step: Some(i),
+            feed_fractions,
+            replication: 0,
+        };
+        let x = sx::nominal_step_feed(&ctx)?;
+        let total: f64 = x.values().sum();
+        let feed: std::collections::BTreeMap<String, f64> = x
+            .iter()
+            .filter(|(_, v)| total > 0.0 && **v / total >= sx::TRACE_FRACTION)
+            .map(|(k, v)| (k.clone(), *v))
+            .collect();
+        let t: f64 = feed.values().sum();
+        let feed = feed.into_iter().map(|(k, v)| (k, v / t)).collect();
+        let err = |e: repm_sx::SxError| PlantError::Model {
+            model: format!("steps.{}.model (report)", s.name),
+            message: e.to_string(),
+        };
+        let cascade = c
+            .cascade
+            .cascade(&feed)
+            .map_err(err)?
+            .validate()
+            .map_err(err)?;
+        let mut sol = Newton::default().solve(&cascade);
+        if !sol.status.is_converged() {
+            let sub = SuccessiveSubstitution {
+                max_iterations: 200_000,
+                ..SuccessiveSubstitution::default()
+            };
+            sol = sub.solve(&cascade);
+        }
+        out.push(SxProfile {
+            step: s.name.clone(),
+            components: sol.profiles.components.clone(),
+            aqueous: sol.profiles.aqueous.clone(),
+            organic: sol.profiles.organic.clone(),
+            scrub_stages: c.cascade.scrub_stages,
+            extraction_stages: c.cascade.extraction_stages,
+            converged: sol.status.is_converged(),
+            solver: sol.solver.clone(),
+        });
+    }
+    Ok(out)
+}
