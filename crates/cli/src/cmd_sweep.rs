@@ -36,6 +36,11 @@ pub(crate) struct SweepArgs {
     /// Simulated time per replication, e.g. "30 d" (default: the plant file's `horizon`).
     #[arg(long)]
     pub(crate) horizon: Option<String>,
+    /// Also write this shard's per-replication KPI table as Parquet to
+    /// `DIR/shard-<i>-of-<n>.parquet` (atomically; a directory of such files is one Parquet
+    /// dataset). Needs the `parquet` cargo feature (default).
+    #[arg(long)]
+    pub(crate) parquet: bool,
 }
 
 /// `repm sweep`.
@@ -48,6 +53,7 @@ pub(crate) fn sweep(args: SweepArgs) -> Result<(), CliError> {
         seed,
         threads,
         horizon,
+        parquet,
     } = args;
     let mut cfg = load(plant.as_deref())?;
     if let Some(h) = horizon {
@@ -75,6 +81,17 @@ pub(crate) fn sweep(args: SweepArgs) -> Result<(), CliError> {
         .map_err(|e| CliError::Input(format!("cannot create `{}`: {e}", out.display())))?;
     let path = out.join(shard_file_name(i, n));
     write_atomic(&path, s.to_toml()?.as_bytes())?;
+    if parquet {
+        let pq = path.with_extension("parquet");
+        write_kpi_parquet(
+            &pq,
+            &s.manifest.plant,
+            &s.manifest.config_hash,
+            seed,
+            n,
+            &s.runs,
+        )?;
+    }
     let mut text = String::new();
     wln!(
         text,
@@ -101,11 +118,21 @@ pub(crate) struct MergeArgs {
     /// Write one CSV row of scalar KPIs per replication to this file (written atomically).
     #[arg(long)]
     pub(crate) csv: Option<PathBuf>,
+    /// Write the per-replication KPI table (one row per replication: config hash, seed,
+    /// shard, replication index, every scalar KPI) as Parquet to this file (atomically).
+    /// Needs the `parquet` cargo feature (default).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) parquet: Option<PathBuf>,
 }
 
 /// `repm merge`.
 pub(crate) fn merge(args: MergeArgs) -> Result<(), CliError> {
-    let MergeArgs { dir, json, csv } = args;
+    let MergeArgs {
+        dir,
+        json,
+        csv,
+        parquet,
+    } = args;
     let shards = read_shards(&dir)?;
     let m = merge_shards(shards)?;
     let h = Header {
@@ -114,7 +141,53 @@ pub(crate) fn merge(args: MergeArgs) -> Result<(), CliError> {
         warmup: m.manifest.warmup_s,
     };
     emit(&print_summary(&h, &m.experiment, m.manifest.elapsed_s));
-    outputs(&m.experiment, json.as_deref(), csv.as_deref())
+    outputs(&m.experiment, json.as_deref(), csv.as_deref())?;
+    if let Some(p) = parquet {
+        write_kpi_parquet(
+            &p,
+            &m.manifest.plant,
+            &m.manifest.config_hash,
+            m.experiment.seed,
+            m.manifest.shards,
+            &m.experiment.runs,
+        )?;
+    }
+    Ok(())
+}
+
+/// Writes the per-replication KPI table as Parquet (atomically).
+#[cfg(feature = "parquet")]
+fn write_kpi_parquet(
+    path: &Path,
+    plant: &str,
+    config_hash: &str,
+    seed: u64,
+    shards: u32,
+    runs: &[repm_plant::RunResult],
+) -> Result<(), CliError> {
+    let bytes = crate::parquet_out::to_parquet(&crate::parquet_out::KpiTable {
+        plant,
+        config_hash,
+        seed,
+        shards,
+        runs,
+    })?;
+    write_atomic(path, &bytes)
+}
+
+/// Without the `parquet` feature, `--parquet` is an input error.
+#[cfg(not(feature = "parquet"))]
+fn write_kpi_parquet(
+    _path: &Path,
+    _plant: &str,
+    _config_hash: &str,
+    _seed: u64,
+    _shards: u32,
+    _runs: &[repm_plant::RunResult],
+) -> Result<(), CliError> {
+    Err(CliError::Input(
+        "invalid `--parquet`: this repm was built without the `parquet` cargo feature".into(),
+    ))
 }
 
 /// Parses `--shard i/n`.

@@ -4,8 +4,8 @@
 //! repm run [PLANT.toml] [--replications N] [--seed S] [--threads T] [--horizon H] [--json OUT] [--csv OUT]
 //! repm validate PLANT.toml
 //! repm compare BASE.toml SCENARIO.toml [--replications N] [--seed S] [--horizon H] [--json OUT]
-//! repm sweep [PLANT.toml] --shard i/n --out DIR [--replications N] [--seed S] [--horizon H]
-//! repm merge DIR [--json OUT] [--csv OUT]
+//! repm sweep [PLANT.toml] --shard i/n --out DIR [--replications N] [--seed S] [--horizon H] [--parquet]
+//! repm merge DIR [--json OUT] [--csv OUT] [--parquet FILE]
 //! repm sensitivity [PLANT.toml] --param PATH=LOW,HIGH ... [--params FILE] [-n N] [--kpi K ...] [--json OUT] [--csv OUT]
 //! repm sx design --beta B --feed-a F --purity-a PA --purity-b PB [--rigorous] [--json [OUT]]
 //! ```
@@ -34,6 +34,8 @@ mod cmd_sensitivity;
 mod cmd_sweep;
 mod cmd_sx;
 mod common;
+#[cfg(feature = "parquet")]
+mod parquet_out;
 mod progress;
 
 use common::CliError;

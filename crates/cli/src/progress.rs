@@ -1,49 +1,40 @@
-//! Progress display on stderr for long work (terminal only).
+//! Progress bars on stderr for long work (indicatif), only when stderr is a terminal.
 
-use std::io::{IsTerminal as _, Write as _};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
+use std::io::IsTerminal as _;
 
-/// A one-line replication counter on stderr (`plant: 12/100 replications, 8 s`), redrawn in
-/// place; only when stderr is a terminal, so piped or redirected output never sees it.
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// A replication progress bar on stderr
+/// (`plant: [#####-----] 12/100 replications, 00:00:08 (eta 00:00:58)`), redrawn in place;
+/// hidden unless stderr is a terminal, so piped or redirected output (batch logs) never sees
+/// it. Ticks may come from any worker thread.
 #[derive(Debug)]
 pub(crate) struct Progress {
-    label: String,
-    total: u64,
-    done: AtomicU64,
-    start: Instant,
-    enabled: bool,
+    bar: ProgressBar,
 }
 
 impl Progress {
     pub(crate) fn new(label: &str, total: u64) -> Self {
-        Self {
-            label: label.to_owned(),
-            total,
-            done: AtomicU64::new(0),
-            start: Instant::now(),
-            enabled: total > 1 && std::io::stderr().is_terminal(),
+        let enabled = total > 1 && std::io::stderr().is_terminal();
+        let bar = if enabled {
+            ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr())
+        } else {
+            ProgressBar::hidden()
+        };
+        if let Ok(style) = ProgressStyle::with_template(
+            "{prefix}: [{bar:30}] {pos}/{len} replications, {elapsed_precise} (eta {eta_precise})",
+        ) {
+            bar.set_style(style.progress_chars("#>-"));
         }
+        bar.set_prefix(label.to_owned());
+        Self { bar }
     }
 
     pub(crate) fn tick(&self) {
-        let k = self.done.fetch_add(1, Ordering::Relaxed) + 1;
-        if self.enabled {
-            let mut err = std::io::stderr().lock();
-            let _ = write!(
-                err,
-                "\r{}: {k}/{} replications, {:.0} s ",
-                self.label,
-                self.total,
-                self.start.elapsed().as_secs_f64()
-            );
-            let _ = err.flush();
-        }
+        self.bar.inc(1);
     }
 
     pub(crate) fn finish(&self) {
-        if self.enabled {
-            let _ = write!(std::io::stderr().lock(), "\r\x1b[2K");
-        }
+        self.bar.finish_and_clear();
     }
 }
