@@ -55,7 +55,24 @@ fn reference_plant_one_year_closes_its_element_balance() {
         "{}",
         r.overall_yield
     );
-    assert_relative_eq!(r.heavy_re_g_per_kg, 6.02, max_relative = 0.01);
+    // Tb retained from the GBD model (8.6 g/kg applied to 5 mm magnets): 5–9 g/kg
+    assert!(
+        (5.0..9.0).contains(&r.heavy_re_g_per_kg),
+        "{}",
+        r.heavy_re_g_per_kg
+    );
+    // the GBD layer model's Hcj meets the target grade N48SH for (nearly) every lot
+    assert!(r.qc_pass_fraction > 0.9, "{}", r.qc_pass_fraction);
+    let target: repm_sinter::grade::Grade = "N48SH".parse().unwrap();
+    assert!(
+        r.hcj_mean_ka_m * 1e3 > target.hcj_min(),
+        "{}",
+        r.hcj_mean_ka_m
+    );
+    for k in ["br_t", "hcj_a_m", "o_ppm", "density_kg_m3"] {
+        let p = &r.lot_properties[k];
+        assert!(p.count == r.product_lots && p.sd > 0.0, "{k}: {p:?}");
+    }
     assert!((20.0..32.0).contains(&r.energy_kwh_per_kg));
     assert!(r.recycled_fraction > 0.0 && r.recycled_fraction <= 0.25);
     for s in &r.steps {
@@ -226,12 +243,18 @@ fn invalid_config_built_in_code_is_rejected_by_validate() {
     );
 }
 
+/// Tables that embed a process crate's own config struct (documented field by field, with
+/// units, in that crate's rustdoc; the guide names the struct): their inner keys are skipped.
+const PROCESS_CONFIGS: [&str; 4] = ["mill", "furnace", "densification", "grain_growth"];
+
 fn walk_json(v: &serde_json::Value, out: &mut Vec<String>) {
     match v {
         serde_json::Value::Object(m) => {
             for (k, x) in m {
                 out.push(k.clone());
-                walk_json(x, out);
+                if !PROCESS_CONFIGS.contains(&k.as_str()) {
+                    walk_json(x, out);
+                }
             }
         }
         serde_json::Value::Array(a) => a.iter().for_each(|x| walk_json(x, out)),

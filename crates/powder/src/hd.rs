@@ -483,7 +483,20 @@ impl HdFurnace {
                 t >= c.matrix_kinetics.incubation.si() - 1e-9,
             );
             let (k0, _) = rhs(on, y);
-            let fastest = k0[1].max(k0[2]);
+            // τ-rate limit only for reactions not yet complete: once τⁿ > 60, X = 1 − e^(−τⁿ)
+            // is 1 to 1e-26 and τ no longer changes anything (heat, H uptake), so stepping it
+            // finely would cost millions of steps at the self-heated temperature for nothing.
+            let live = |tau: f64, n: f64| tau.max(0.0).powf(n) < 60.0;
+            let fastest = if live(y[1], c.gb_kinetics.avrami_exponent) {
+                k0[1]
+            } else {
+                0.0
+            }
+            .max(if live(y[2], c.matrix_kinetics.avrami_exponent) {
+                k0[2]
+            } else {
+                0.0
+            });
             if fastest > 0.0 {
                 dt = dt.min(0.01 / fastest);
             }

@@ -46,7 +46,9 @@ fn charge_energy_balance_closes() {
     let feed = HdFeed::Flakes(body);
     let r = hd.run(&feed, 1.2 * hd.h2_demand(&feed)).unwrap();
     let sensible = m * cfg.heat_capacity * (r.final_temperature - cfg.wall_temperature.si());
-    assert_relative_eq!(sensible, r.heat_released - r.heat_lost, max_relative = 1e-8);
+    // RK4 truncation of the heat-loss integral: 1.0e-8 relative with 1 s steps once the
+    // reactions are complete (the τ-rate step limit is lifted then), so 1e-7 here
+    assert_relative_eq!(sensible, r.heat_released - r.heat_lost, max_relative = 1e-7);
 }
 
 #[test]

@@ -31,12 +31,16 @@ use serde::{Deserialize, Serialize};
 use crate::config::{PlantConfig, StepConfig};
 use crate::error::PlantError;
 
+pub mod gbd;
+pub mod hd;
+pub mod jet_mill;
 pub mod ndfeb;
 pub mod precipitation;
 pub mod quality_purity;
 pub mod quality_smco;
 pub mod rd;
 pub mod sheet;
+pub mod sinter;
 pub mod sx;
 
 // ---------------------------------------------------------------------------------------
@@ -155,10 +159,9 @@ pub(crate) struct BuildContext<'a> {
     /// Index of the step being built (`None` for quality models).
     pub(crate) step: Option<usize>,
     /// Element mass fractions of the plant feed (alloy or `[feed]`) \[-\].
-    #[allow(dead_code)] // read by the physics models
     pub(crate) feed_fractions: ElementVector,
     /// Replication index.
-    #[allow(dead_code)] // read by the physics models
+    #[allow(dead_code)] // for models that precompute per replication
     pub(crate) replication: u64,
 }
 
@@ -192,6 +195,16 @@ pub(crate) trait StepModelSpec {
 pub enum StepModelConfig {
     /// Sheet yield: the step's `yield`, `yield_sd`, `batch_scrap_probability`, `additions`.
     Sheet(sheet::SheetModelConfig),
+    /// Hydrogen decrepitation with repm-powder's HD furnace model ([`hd`]).
+    Hd(hd::HdModelConfig),
+    /// Jet milling with repm-powder's population-balance mill and O pickup ([`jet_mill`]).
+    JetMill(jet_mill::JetMillModelConfig),
+    /// Liquid-phase sintering with repm-sinter's MSC densification and grain growth
+    /// ([`sinter`]).
+    Sinter(sinter::SinterModelConfig),
+    /// Grain-boundary diffusion with repm-sinter's Crank–Nicolson and layered coercivity
+    /// models ([`gbd`]).
+    Gbd(gbd::GbdModelConfig),
     /// Two-outlet solvent-extraction cascade solved by repm-sx ([`sx`]).
     SxCascade(sx::SxCascadeConfig),
     /// Oxalate precipitation of a rare-earth chloride liquor ([`precipitation`]).
@@ -207,6 +220,10 @@ impl StepModelConfig {
     pub(crate) fn spec(&self) -> &dyn StepModelSpec {
         match self {
             Self::Sheet(c) => c,
+            Self::Hd(c) => c,
+            Self::JetMill(c) => c,
+            Self::Sinter(c) => c,
+            Self::Gbd(c) => c,
             Self::SxCascade(c) => c,
             Self::OxalatePrecipitation(c) => c,
             Self::Calcination(c) => c,
@@ -359,7 +376,6 @@ pub(crate) mod props {
     use repm_material::Lot;
 
     /// Volume-weighted median particle size of the powder \[m\].
-    #[allow(dead_code)] // written by the jet_mill model
     pub(crate) const D50: &str = "x.d50_m";
     /// Sintered relative density \[-\].
     pub(crate) const REL_DENSITY: &str = "x.relative_density";
@@ -420,4 +436,19 @@ pub(crate) fn add_named(map: &mut BTreeMap<String, ElementVector>, name: &str, v
             map.insert(name.to_owned(), *v);
         }
     }
+}
+
+/// Quantised key of a composition (mass fractions binned to `step`), for response caches of
+/// per-lot model evaluations: lots within one bin share the evaluation of the first lot.
+pub(crate) fn composition_key(w: &ElementVector, step: f64) -> Vec<(u8, i64)> {
+    w.iter()
+        .enumerate()
+        .filter(|(_, (_, x))| *x != 0.0)
+        .map(|(i, (_, x))| {
+            (
+                u8::try_from(i).unwrap_or(u8::MAX),
+                (x / step).round() as i64,
+            )
+        })
+        .collect()
 }

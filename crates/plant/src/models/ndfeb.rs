@@ -140,6 +140,7 @@ impl QualitySpec for NdfebQualityConfig {
             br_cv: self.br_cv,
             hcj_cv: self.hcj_cv,
             cache: Vec::new(),
+            binned: std::collections::BTreeMap::new(),
         }))
     }
 }
@@ -155,6 +156,8 @@ pub(crate) struct NdfebQuality {
     /// Magnet properties at the configured microstructure by composition (≤ 64 entries,
     /// matched to 1e-4 in every mass fraction).
     cache: Vec<(ElementVector, MagnetProperties)>,
+    /// Magnet properties by binned composition for lots with their own microstructure.
+    binned: std::collections::BTreeMap<Vec<(u8, i64)>, MagnetProperties>,
 }
 
 fn sinter_err(e: repm_sinter::SinterError) -> PlantError {
@@ -225,11 +228,21 @@ impl QualityModel for NdfebQuality {
         };
         let model = self.model;
         let custom = rd.is_some() || grain.is_some();
-        let p = self.nominal(&w)?;
         let (mut br0, mut hcj0, density) = if custom {
+            // binned by composition (2.5e-4 in every mass fraction: well inside the lot-to-lot
+            // scatter), evaluated at the lot's own microstructure
+            let key = super::composition_key(&w, 2.5e-4);
+            if !self.binned.contains_key(&key) {
+                let comp = MagnetComposition::from_mass_fractions(w).map_err(sinter_err)?;
+                let p = repm_sinter::magnet::evaluate(&comp, &self.micro, &self.model)
+                    .map_err(sinter_err)?;
+                self.binned.insert(key.clone(), p);
+            }
+            let p = &self.binned[&key];
             let q = p.with_microstructure(&micro, &model).map_err(sinter_err)?;
             (q.remanence, q.coercivity, q.density)
         } else {
+            let p = self.nominal(&w)?;
             (p.remanence, p.coercivity, p.density)
         };
         if let Some((dh, fb)) = gbd {
