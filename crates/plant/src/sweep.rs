@@ -108,7 +108,7 @@ impl ShardFile {
         if s.manifest.format != SHARD_FORMAT {
             return Err(PlantError::InvalidAt {
                 file: file.to_owned(),
-                line: 0,
+                line: crate::config::locate_field(text, "manifest.format").unwrap_or(0),
                 field: "manifest.format".into(),
                 value: format!("{:?}", s.manifest.format),
                 reason: format!("expected {SHARD_FORMAT:?}"),
@@ -262,6 +262,38 @@ fn mismatch(file: &str, field: &str, value: String, first: &str, expected: Strin
 /// [`PlantError::Invalid`] naming the missing shards (and their replications) or an empty
 /// input.
 pub fn merge_shards(shards: Vec<(String, ShardFile)>) -> Result<Merged, PlantError> {
+    merge_shards_inner(shards).map_err(with_line)
+}
+
+/// Fills in the line of an error's field (`manifest.seed`, `runs`) by reading the shard file
+/// named in it, when it can be read (shard files are written by `run_shard` in a fixed
+/// layout, so the field's line is found reliably).
+fn with_line(e: PlantError) -> PlantError {
+    match e {
+        PlantError::InvalidAt {
+            file,
+            line: 0,
+            field,
+            value,
+            reason,
+        } => {
+            let line = std::fs::read_to_string(&file)
+                .ok()
+                .and_then(|t| crate::config::locate_field(&t, &field))
+                .unwrap_or(0);
+            PlantError::InvalidAt {
+                file,
+                line,
+                field,
+                value,
+                reason,
+            }
+        }
+        other => other,
+    }
+}
+
+fn merge_shards_inner(shards: Vec<(String, ShardFile)>) -> Result<Merged, PlantError> {
     let Some((first_name, first)) = shards.first() else {
         return Err(PlantError::Invalid {
             field: "shards".into(),
