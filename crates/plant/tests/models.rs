@@ -67,9 +67,10 @@ fn gbd_product_meets_the_target_grade_and_bulk_tb_would_not_count_the_gain() {
     let bulk = bulk
         .lines()
         .filter(|l| {
-            !l.starts_with("thickness =")
-                && !l.starts_with("coating_cv =")
-                && !(l.starts_with("programme =") && l.contains("900 degC"))
+            let gbd_field = l.starts_with("thickness =")
+                || l.starts_with("coating_cv =")
+                || (l.starts_with("programme =") && l.contains("900 degC"));
+            !gbd_field
         })
         .collect::<Vec<_>>()
         .join("\n")
