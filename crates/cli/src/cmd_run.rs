@@ -158,7 +158,20 @@ pub(crate) fn print_summary(cfg: &Header<'_>, e: &Experiment, secs: f64) -> Stri
         ("QC pass (target grade) [%]", "qc_pass_fraction", 100.0, 2),
     ];
     for (label, key, scale, d) in rows {
-        wln!(out, "{label:<34} {}", fmt_ci(e, key, scale, d));
+        // A KPI the plant does not define (Br and Hcj of an oxide plant) is left out, not
+        // printed as NaN.
+        let defined = e.intervals.get(key).map_or_else(
+            || {
+                e.runs
+                    .first()
+                    .and_then(|r| r.metrics().get(key).copied())
+                    .is_some_and(f64::is_finite)
+            },
+            |ci| ci.mean.is_finite(),
+        );
+        if defined {
+            wln!(out, "{label:<34} {}", fmt_ci(e, key, scale, d));
+        }
     }
     wln!(
         out,
@@ -168,7 +181,7 @@ pub(crate) fn print_summary(cfg: &Header<'_>, e: &Experiment, secs: f64) -> Stri
     );
     wln!(
         out,
-        "{:<34} {:>12.2e}   (in {:.0} t + initial {:.0} = products {:.0} + scrap {:.0} + losses {:.0} + inventory {:.0})",
+        "{:<34} {:>12.2e}   (in {:.0} t + initial {:.0} = products {:.0} + co-products {:.0} + scrap {:.0} + losses {:.0} + inventory {:.0})",
         "element balance, max rel. error",
         e.runs
             .iter()
@@ -177,6 +190,7 @@ pub(crate) fn print_summary(cfg: &Header<'_>, e: &Experiment, secs: f64) -> Stri
         r0.balance.inputs_kg / 1e3,
         r0.balance.initial_inventory_kg / 1e3,
         r0.balance.products_kg / 1e3,
+        r0.balance.coproducts_kg / 1e3,
         r0.balance.scrap_kg / 1e3,
         r0.balance.losses_kg / 1e3,
         r0.balance.inventory_kg / 1e3,

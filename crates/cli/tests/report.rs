@@ -92,7 +92,8 @@ fn run_html_writes_the_report_and_a_failed_run_keeps_it() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert_eq!(std::fs::read_to_string(&out).unwrap(), first);
 
-    // a run that fails while simulating (no magnet phase in the alloy): exit 1, untouched
+    // an alloy without a magnet phase: the GBD model refuses it when the plant is built
+    // (outside model validity is bad input): exit 2, untouched
     let failing = plant(
         "failing.toml",
         "Nd = 22.5, Pr = 7.5, B = 1.0",
@@ -106,7 +107,12 @@ fn run_html_writes_the_report_and_a_failed_run_keeps_it() {
         "--html",
         out.to_str().unwrap(),
     ]);
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("outside model validity"),
+        "{}",
+        stderr(&o)
+    );
     assert_eq!(std::fs::read_to_string(&out).unwrap(), first);
 }
 

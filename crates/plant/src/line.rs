@@ -64,6 +64,8 @@ pub(crate) struct Step {
     pub(crate) batches: u64,
     /// Whole batches scrapped.
     pub(crate) batch_scraps: u64,
+    /// Off-spec mass routed by the scrap route (yield loss, scrapped batches) \[kg\].
+    pub(crate) scrap_kg: f64,
     /// WIP: buffer + on units + blocked \[kg\], time-weighted.
     pub(crate) wip: TimeWeighted,
     /// Recycled mass blended in \[kg\].
@@ -207,6 +209,7 @@ impl Line {
                 done_kg: 0.0,
                 batches: 0,
                 batch_scraps: 0,
+                scrap_kg: 0.0,
                 wip: TimeWeighted::new(SimTime::ZERO, 0.0)?,
                 recycled_in_kg: 0.0,
                 downgrades: BTreeMap::new(),
@@ -381,7 +384,9 @@ impl Line {
         if let Some(t) = self.trace.as_mut() {
             t.batch(i, now, &out);
         }
-        if out.scrap.sum() > 0.0 {
+        let scrap_kg = out.scrap.sum();
+        self.steps[i].scrap_kg += scrap_kg;
+        if scrap_kg > 0.0 {
             self.route_scrap(&b.lot, &out.scrap, route)?;
         }
         self.flows.additions += out.reagents;
@@ -642,6 +647,7 @@ impl Line {
                 self.steps[i].batches += 1;
                 self.steps[i].batch_scraps += 1;
                 self.steps[i].done_kg += job.mass;
+                self.steps[i].scrap_kg += job.mass;
                 self.wip_add(i, now, -job.mass)?;
                 let m = job.lot.element_masses();
                 if let Some(t) = self.trace.as_mut() {

@@ -47,7 +47,7 @@ pub struct StepKpi {
     pub oee_availability: f64,
     /// OEE performance term: ideal cycle × batches / run time \[-\].
     pub oee_performance: f64,
-    /// OEE quality term: good mass / processed mass \[-\].
+    /// OEE quality term: good mass / (good + off-spec scrap mass) \[-\].
     pub oee_quality: f64,
     /// OEE = availability × performance × quality (ISO 22400-2) \[-\].
     pub oee: f64,
@@ -296,6 +296,14 @@ pub fn run_replication(cfg: &PlantConfig, rep: u64) -> Result<RunResult, PlantEr
         } else {
             0.0
         };
+        // OEE quality (ISO 22400-2: good quantity / produced quantity): good mass over good +
+        // off-spec mass. Reagents, off-gas and co-products are neither, so a chemical step
+        // whose output outweighs its input still has quality <= 1.
+        let quality = if st.good_kg + st.scrap_kg > 0.0 {
+            st.good_kg / (st.good_kg + st.scrap_kg)
+        } else {
+            0.0
+        };
         chain *= sc.yield_mean;
         // planned time = scheduled time; up time within it ≈ planned × availability.
         let planned = n * sched * horizon;
@@ -326,8 +334,8 @@ pub fn run_replication(cfg: &PlantConfig, rep: u64) -> Result<RunResult, PlantEr
             scheduled_fraction: sched,
             oee_availability: avail,
             oee_performance: perf,
-            oee_quality: y,
-            oee: avail * perf * y,
+            oee_quality: quality,
+            oee: avail * perf * quality,
             wip_mean,
             cycle_time_h: if rate > 0.0 {
                 wip_mean / rate / 3600.0

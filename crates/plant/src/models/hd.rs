@@ -82,7 +82,17 @@ impl HdModelConfig {
             .collect()
     }
 
+    /// The response table (memoised process-wide: a pure function of this config and feed).
     fn table(&self, feed: &ElementVector) -> Result<(Vec<Point>, f64), PlantError> {
+        let key = format!(
+            "{}|{:?}",
+            serde_json::to_string(self).map_err(|e| bad("model", "", &e.to_string()))?,
+            feed.iter().map(|(_, v)| v.to_bits()).collect::<Vec<_>>()
+        );
+        super::memoised(key, || self.table_uncached(feed))
+    }
+
+    fn table_uncached(&self, feed: &ElementVector) -> Result<(Vec<Point>, f64), PlantError> {
         let mut body = *feed * (1.0 / feed.sum());
         for (e, w) in self.coating()? {
             body[e] = (body[e] - w).max(0.0);

@@ -452,3 +452,35 @@ pub(crate) fn composition_key(w: &ElementVector, step: f64) -> Vec<(u8, i64)> {
         })
         .collect()
 }
+
+/// Process-wide memo of build-time solves that are pure functions of their key (config text +
+/// feed bits): replications and scenarios share them without changing any result (a hit
+/// returns a clone of the value the same computation gave). At most 256 entries per type; a
+/// poisoned lock just recomputes.
+pub(crate) fn memoised<T, F>(key: String, compute: F) -> Result<T, PlantError>
+where
+    T: Clone + Send + 'static,
+    F: FnOnce() -> Result<T, PlantError>,
+{
+    use std::any::{Any, TypeId};
+    use std::sync::{Mutex, OnceLock};
+    type Memo = Mutex<Vec<(TypeId, String, Box<dyn Any + Send>)>>;
+    static MEMO: OnceLock<Memo> = OnceLock::new();
+    let memo = MEMO.get_or_init(|| Mutex::new(Vec::new()));
+    let id = TypeId::of::<T>();
+    if let Ok(m) = memo.lock()
+        && let Some(v) = m
+            .iter()
+            .find(|(t, k, _)| *t == id && *k == key)
+            .and_then(|(_, _, v)| v.downcast_ref::<T>())
+    {
+        return Ok(v.clone());
+    }
+    let v = compute()?;
+    if let Ok(mut m) = memo.lock()
+        && m.iter().filter(|(t, _, _)| *t == id).count() < 256
+    {
+        m.push((id, key, Box::new(v.clone())));
+    }
+    Ok(v)
+}

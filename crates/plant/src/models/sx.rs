@@ -289,34 +289,14 @@ pub(crate) fn solve_split(
     feed: &BTreeMap<String, f64>,
     field: &str,
 ) -> Result<FlowsheetSplit, PlantError> {
-    // Process-wide memo of solves: a solve is a pure function of (spec, feed), so replications
-    // and scenarios share it without changing any result (bit-identical, any thread order).
-    type Memo = std::sync::Mutex<Vec<(String, FlowsheetSplit)>>;
-    static MEMO: std::sync::OnceLock<Memo> = std::sync::OnceLock::new();
+    // A solve is a pure function of (spec, feed): replications and scenarios share it.
     let key = format!(
         "{spec:?}|{:?}",
         feed.iter()
             .map(|(k, v)| (k.as_str(), v.to_bits()))
             .collect::<Vec<_>>()
     );
-    let memo = MEMO.get_or_init(|| std::sync::Mutex::new(Vec::new()));
-    if let Some((_, s)) = memo
-        .lock()
-        .map_err(|_| {
-            SxCascadeConfig::field_err(field, &repm_sx::SxError::Validity("memo poisoned".into()))
-        })?
-        .iter()
-        .find(|(k, _)| *k == key)
-    {
-        return Ok(s.clone());
-    }
-    let s = solve_split_uncached(spec, feed, field)?;
-    if let Ok(mut m) = memo.lock()
-        && m.len() < 256
-    {
-        m.push((key, s.clone()));
-    }
-    Ok(s)
+    super::memoised(key, || solve_split_uncached(spec, feed, field))
 }
 
 fn solve_split_uncached(
