@@ -5,66 +5,17 @@
 
 use std::time::Duration;
 
-use repm_des::{Context, Event, Model, Port, Ports, SimTime, Simulation};
+use repm_des::{SimTime, Simulation};
 use repm_sx::design::search::SearchSpec;
 use repm_sx::dynamics::des_model::{
-    CascadeCommand, CascadeModel, CascadeModelConfig, CascadeNotice, CommandSchedule, Outlet,
-    PurityWatch,
+    CascadeCommand, CascadeModel, CascadeModelConfig, CommandSchedule, Outlet, PurityWatch,
 };
 use repm_sx::dynamics::{
     AdvanceOutcome, DynamicCascade, IntegratorConfig, StageHoldup, TwoOutletSpec,
 };
 
-const DAY: f64 = 86_400.0;
-
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-enum Msg {
-    Cmd(CascadeCommand),
-    Notice(CascadeNotice),
-}
-impl From<CascadeCommand> for Msg {
-    fn from(c: CascadeCommand) -> Self {
-        Msg::Cmd(c)
-    }
-}
-impl From<CascadeNotice> for Msg {
-    fn from(n: CascadeNotice) -> Self {
-        Msg::Notice(n)
-    }
-}
-impl TryFrom<Msg> for CascadeCommand {
-    type Error = Msg;
-    fn try_from(m: Msg) -> Result<Self, Msg> {
-        match m {
-            Msg::Cmd(c) => Ok(c),
-            other => Err(other),
-        }
-    }
-}
-
-#[derive(Default)]
-struct Sink {
-    notices: Vec<CascadeNotice>,
-}
-impl Model<Msg> for Sink {
-    fn ports(&self) -> Ports {
-        const IN: &[Port] = &[Port::typed("in", "sx-notice")];
-        Ports {
-            inputs: IN,
-            outputs: &[],
-        }
-    }
-    fn handle(&mut self, _ctx: &mut Context<'_, Msg>, ev: Event<Msg>) -> repm_des::Result<()> {
-        if let Event::Message {
-            msg: Msg::Notice(n),
-            ..
-        } = ev
-        {
-            self.notices.push(n);
-        }
-        Ok(())
-    }
-}
+mod common;
+use common::{DAY, Msg, Sink};
 
 fn design() -> TwoOutletSpec {
     let s = SearchSpec {

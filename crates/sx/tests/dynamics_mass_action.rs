@@ -8,74 +8,15 @@ use std::time::Duration;
 
 use repm_des::{SimTime, Simulation};
 use repm_sx::dynamics::des_model::{
-    CascadeCommand, CascadeDynamics, CascadeModel, CascadeModelConfig, CascadeNotice,
-    CommandSchedule,
+    CascadeCommand, CascadeDynamics, CascadeModel, CascadeModelConfig, CommandSchedule,
 };
 use repm_sx::dynamics::{
     AdvanceOutcome, Fill, HoldupCascade, IntegratorConfig, prnd_mass_action_case,
 };
-use repm_sx::{CascadeSpec, DrawSpec, Newton, Phase, SteadySolver, cases};
+use repm_sx::{CascadeSpec, Newton, SteadySolver};
 
-const DAY: f64 = 86_400.0;
-
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-enum Msg {
-    Cmd(CascadeCommand),
-    Notice(CascadeNotice),
-}
-impl From<CascadeCommand> for Msg {
-    fn from(c: CascadeCommand) -> Self {
-        Msg::Cmd(c)
-    }
-}
-impl From<CascadeNotice> for Msg {
-    fn from(n: CascadeNotice) -> Self {
-        Msg::Notice(n)
-    }
-}
-impl TryFrom<Msg> for CascadeCommand {
-    type Error = Msg;
-    fn try_from(m: Msg) -> Result<Self, Msg> {
-        match m {
-            Msg::Cmd(c) => Ok(c),
-            other => Err(other),
-        }
-    }
-}
-
-/// A 6 + 6 stage cut of bench case (b) (five REEs by mass action + Al at constant D) with
-/// sulfate in the feed (HSO₄⁻ speciation) and an aqueous side draw.
-fn case_b_cut() -> CascadeSpec {
-    let mut s = cases::bench_case_b();
-    s.sections[0].stages = 6;
-    s.sections[1].stages = 6;
-    s.feeds[0].stage = 6;
-    s.feeds[0].sulfate = 200.0;
-    s.feeds[2].stage = 11;
-    s.draws.push(DrawSpec {
-        name: "side".into(),
-        stage: 8,
-        phase: Phase::Aqueous,
-        fraction: 0.1,
-    });
-    s
-}
-
-fn feed_fill(spec: &CascadeSpec) -> Fill {
-    let f = &spec.feeds[0];
-    Fill {
-        aqueous: spec
-            .components
-            .iter()
-            .map(|c| f.concentrations.get(&c.symbol).copied().unwrap_or(0.0))
-            .collect(),
-        acid: f.acid,
-    }
-}
-
-fn rel(a: f64, b: f64) -> f64 {
-    (a - b).abs() / a.abs().max(b.abs()).max(1e-300)
-}
+mod common;
+use common::{DAY, Msg, case_b_cut, feed_fill, ledger_errors, rel};
 
 /// Long-time limit = steady-state Newton solution (public API) of the same cascade, to 1e-6
 /// relative in every aqueous concentration, the free H⁺ and the free extractant.
@@ -109,19 +50,6 @@ fn long_time_limit_is_the_newton_steady_state_prnd() {
 #[test]
 fn long_time_limit_is_the_newton_steady_state_case_b_cut() {
     assert_long_time_limit(case_b_cut());
-}
-
-/// holdup + cumulative out − cumulative in, per component and for protons, relative to the
-/// largest term.
-fn ledger_errors(cas: &HoldupCascade, init: &[f64]) -> Vec<f64> {
-    let h = cas.holdup();
-    (0..h.len())
-        .map(|j| {
-            let (i, o) = (cas.cumulative_in()[j], cas.cumulative_out()[j]);
-            let scale = h[j].abs().max(init[j].abs()).max(i.abs()).max(o.abs());
-            (h[j] + o - i - init[j]).abs() / scale
-        })
-        .collect()
 }
 
 /// Start-up at total reflux (feed off, both ends refluxed) for 3 days, then the feed on for

@@ -23,9 +23,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{AdvanceOutcome, IntegratorConfig, IntegratorStats, Products, StepMethod};
+use super::bdf::{Bdf2, ImplicitStages, StepMatrix, check_cfg, newton};
+use super::{AdvanceOutcome, IntegratorConfig, IntegratorStats, Products};
 use crate::SxError;
-use crate::blocktri::BlockTridiagonal;
 use crate::equilibrium::{DistributionDerivatives, StageState};
 use crate::topology::{Cascade, CascadeSpec, Phase, free_h_from_total};
 
@@ -304,6 +304,11 @@ impl Plant {
         })
     }
 
+    /// Newton matrix storage for this plant.
+    fn matrix(&self) -> StepMatrix {
+        StepMatrix::new(self.n, self.nb, Vec::new())
+    }
+
     fn htot(&self, k: usize, h: f64) -> f64 {
         let s = self.sulfate[k];
         h + s * h / (h + self.cascade.ka())
@@ -513,9 +518,18 @@ impl Plant {
         }
     }
 
-    /// Residual `ws.g` (unscaled), row scales `ws.w` and the row-scaled Jacobian in the log
-    /// variables `ws.bt` of `α·(acc(u) − acc_old) − h·f(u)` (closure rows: `f`).
-    fn assemble(&self, u: &[f64], acc_old: &[f64], alpha: f64, h: f64, ws: &mut Work) {
+    /// Residual `ws.g` (unscaled), row scales `ws.w`, the Newton right-hand side `−g·w` in
+    /// `mat.rhs` and the row-scaled Jacobian in the log variables in `mat.bt` of
+    /// `α·(acc(u) − acc_old) − h·f(u)` (closure rows: `f`).
+    fn assemble(
+        &self,
+        u: &[f64],
+        acc_old: &[f64],
+        alpha: f64,
+        h: f64,
+        ws: &mut Work,
+        mat: &mut StepMatrix,
+    ) {
         let (n, nc, nb) = (self.n, self.nc, self.nb);
         let bs = nb * nb;
         ws.ev.compute(self, u, true);
@@ -548,8 +562,11 @@ impl Plant {
                 }
             }
         }
+        for i in 0..ws.g.len() {
+            mat.rhs[i] = -ws.g[i] * ws.w[i];
+        }
         // Jacobian blocks (log variables), rows scaled
-        let bt = &mut ws.bt;
+        let bt = &mut mat.bt;
         bt.clear();
         for k in 0..n {
             let d = &mut bt.diag[k * bs..(k + 1) * bs];
@@ -620,54 +637,68 @@ impl Plant {
             }
         }
     }
+}
 
-    /// Solves `α·(acc(u) − acc_old) − h·f(u) = 0` (closure rows: `f = 0`) by Newton on
-    /// ln u from `u`. Returns (converged, iterations).
-    #[allow(clippy::too_many_arguments)]
-    fn newton(
-        &self,
-        u: &mut [f64],
-        acc_old: &[f64],
-        alpha: f64,
-        h: f64,
-        tol: f64,
-        max_iter: usize,
-        ws: &mut Work,
-    ) -> (bool, usize) {
-        let mut last = f64::INFINITY;
-        for it in 1..=max_iter {
-            self.assemble(u, acc_old, alpha, h, ws);
-            let bt = &mut ws.bt;
-            if bt.factor().is_err() {
-                return (false, it);
-            }
-            for i in 0..ws.g.len() {
-                ws.dv[i] = -ws.g[i] * ws.w[i];
-            }
-            bt.solve(&mut ws.dv);
-            let big = ws.dv.iter().fold(0.0f64, |m, x| m.max(x.abs()));
-            if !big.is_finite() {
-                return (false, it);
-            }
-            // increases as the linear Newton step u(1 + Δ) (a component appearing from a
-            // trace arrives in one step), decreases as u·e^Δ with Δ ≥ −MAX_LOG_STEP (stays
-            // positive)
-            for i in 0..u.len() {
-                let d = ws.dv[i];
-                u[i] = if d >= 0.0 {
-                    u[i] * (1.0 + d)
-                } else {
-                    u[i] * d.max(-MAX_LOG_STEP).exp()
-                }
-                .max(FLOOR);
-            }
-            // converged, or stagnating at the round-off floor
-            if big <= tol || (big < 1e-9 && big > 0.5 * last) {
-                return (true, it);
-            }
-            last = big;
+/// The runtime arrays and the scratch of the stage equations: the [`ImplicitStages`] of a
+/// [`HoldupCascade`] (Newton on ln u).
+#[derive(Debug, Clone)]
+struct HoldupSys {
+    pl: Plant,
+    ws: Work,
+}
+
+impl ImplicitStages for HoldupSys {
+    const STALL: f64 = 1e-9;
+
+    fn accumulation(&mut self, u: &[f64], acc: &mut [f64]) {
+        self.ws.ev.compute(&self.pl, u, false);
+        self.pl.accumulation(u, &self.ws.ev, acc);
+    }
+
+    fn assemble(&mut self, u: &[f64], acc_old: &[f64], alpha: f64, h: f64, mat: &mut StepMatrix) {
+        self.pl.assemble(u, acc_old, alpha, h, &mut self.ws, mat);
+    }
+
+    /// Increases as the linear Newton step u(1 + Δ) (a component appearing from a trace
+    /// arrives in one step), decreases as u·e^Δ with Δ ≥ −MAX_LOG_STEP (stays positive);
+    /// the norm is the largest |Δ|.
+    fn apply_update(&self, u: &mut [f64], delta: &[f64], _scale: f64) -> f64 {
+        let big = delta.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+        if !big.is_finite() {
+            return big;
         }
-        (false, max_iter)
+        for i in 0..u.len() {
+            let d = delta[i];
+            u[i] = if d >= 0.0 {
+                u[i] * (1.0 + d)
+            } else {
+                u[i] * d.max(-MAX_LOG_STEP).exp()
+            }
+            .max(FLOOR);
+        }
+        big
+    }
+
+    /// Extrapolation in the logarithms.
+    fn predict(&self, cur: &[f64], prev: &[f64], h: f64, hp: f64, out: &mut [f64]) {
+        for i in 0..out.len() {
+            let g = (cur[i] / prev[i].max(FLOOR)).ln().clamp(-2.0, 2.0);
+            out[i] = cur[i] * (h / hp * g).clamp(-2.0, 2.0).exp();
+        }
+    }
+
+    fn inflow(&self) -> &[f64] {
+        &self.pl.inflow
+    }
+
+    fn outflow(&mut self, u: &[f64]) -> Vec<f64> {
+        self.ws.ev.compute(&self.pl, u, false);
+        self.pl.outflow(u, &self.ws.ev)
+    }
+
+    fn products(&mut self, u: &[f64]) -> Products {
+        self.ws.ev.compute(&self.pl, u, false);
+        self.pl.products(u, &self.ws.ev)
     }
 }
 
@@ -679,8 +710,6 @@ struct Work {
     f: Vec<f64>,
     g: Vec<f64>,
     w: Vec<f64>,
-    dv: Vec<f64>,
-    bt: BlockTridiagonal,
 }
 
 impl Work {
@@ -692,8 +721,6 @@ impl Work {
             f: vec![0.0; m],
             g: vec![0.0; m],
             w: vec![0.0; m],
-            dv: vec![0.0; m],
-            bt: BlockTridiagonal::new(pl.n, pl.nb),
         }
     }
 }
@@ -705,16 +732,7 @@ struct Saved {
     op: Operation,
     sulfate: Vec<f64>,
     ext_total: Vec<f64>,
-    u: Vec<f64>,
-    prev: Option<(Vec<f64>, f64)>,
-    prev2: Option<(Vec<f64>, f64)>,
-    prev_cum: Option<(Vec<f64>, Vec<f64>)>,
-    t: f64,
-    h: f64,
-    cfg: IntegratorConfig,
-    cum_in: Vec<f64>,
-    cum_out: Vec<f64>,
-    stats: IntegratorStats,
+    int: Bdf2,
 }
 
 /// A dynamic cascade on the steady-state [`CascadeSpec`] (any section equilibrium model,
@@ -724,37 +742,20 @@ struct Saved {
 pub struct HoldupCascade {
     spec: CascadeSpec,
     op: Operation,
-    pl: Plant,
-    ws: Work,
-    u: Vec<f64>,
-    prev: Option<(Vec<f64>, f64)>,
-    prev2: Option<(Vec<f64>, f64)>,
-    prev_cum: Option<(Vec<f64>, Vec<f64>)>,
-    t: f64,
-    h: f64,
-    cfg: IntegratorConfig,
-    cum_in: Vec<f64>,
-    cum_out: Vec<f64>,
-    stats: IntegratorStats,
+    sys: HoldupSys,
+    mat: StepMatrix,
+    /// Integrator state; `int.u` holds per stage `[c_aq…, H⁺, (HA)₂ free]`.
+    int: Bdf2,
 }
 
 impl From<HoldupCascade> for Saved {
     fn from(c: HoldupCascade) -> Self {
         Self {
-            sulfate: c.pl.sulfate.clone(),
-            ext_total: c.pl.ext_total.clone(),
+            sulfate: c.sys.pl.sulfate.clone(),
+            ext_total: c.sys.pl.ext_total.clone(),
             spec: c.spec,
             op: c.op,
-            u: c.u,
-            prev: c.prev,
-            prev2: c.prev2,
-            prev_cum: c.prev_cum,
-            t: c.t,
-            h: c.h,
-            cfg: c.cfg,
-            cum_in: c.cum_in,
-            cum_out: c.cum_out,
-            stats: c.stats,
+            int: c.int,
         }
     }
 }
@@ -762,46 +763,26 @@ impl From<HoldupCascade> for Saved {
 impl TryFrom<Saved> for HoldupCascade {
     type Error = SxError;
     fn try_from(s: Saved) -> Result<Self, SxError> {
+        check_cfg(&s.int.cfg)?;
         let mut pl = Plant::build(&s.spec, &s.op, None)?;
         if s.sulfate.len() == pl.n && s.ext_total.len() == pl.n {
             pl.sulfate = s.sulfate;
             pl.ext_total = s.ext_total;
         }
-        if s.u.len() != pl.n * pl.nb {
-            return Err(invalid("state", s.u.len() as f64, "wrong length"));
+        if s.int.u.len() != pl.n * pl.nb {
+            return Err(invalid("state", s.int.u.len() as f64, "wrong length"));
         }
         Ok(Self {
-            ws: Work::new(&pl),
-            pl,
+            mat: pl.matrix(),
+            sys: HoldupSys {
+                ws: Work::new(&pl),
+                pl,
+            },
             spec: s.spec,
             op: s.op,
-            u: s.u,
-            prev: s.prev,
-            prev2: s.prev2,
-            prev_cum: s.prev_cum,
-            t: s.t,
-            h: s.h,
-            cfg: s.cfg,
-            cum_in: s.cum_in,
-            cum_out: s.cum_out,
-            stats: s.stats,
+            int: s.int,
         })
     }
-}
-
-fn check_cfg(cfg: &IntegratorConfig) -> Result<(), SxError> {
-    for (name, v) in [
-        ("rtol", cfg.rtol),
-        ("atol", cfg.atol),
-        ("h_init", cfg.h_init),
-        ("h_max", cfg.h_max),
-        ("newton_tol", cfg.newton_tol),
-    ] {
-        if !(v.is_finite() && v > 0.0) {
-            return Err(invalid(name, v, "must be finite and > 0"));
-        }
-    }
-    Ok(())
 }
 
 impl HoldupCascade {
@@ -811,20 +792,14 @@ impl HoldupCascade {
         let pl = Plant::build(&spec, &op, None)?;
         let ncq = pl.nc + 1;
         Ok(Self {
-            ws: Work::new(&pl),
-            u: vec![0.0; pl.n * pl.nb],
-            pl,
+            int: Bdf2::new(vec![0.0; pl.n * pl.nb], cfg, ncq),
+            mat: pl.matrix(),
+            sys: HoldupSys {
+                ws: Work::new(&pl),
+                pl,
+            },
             spec,
             op,
-            prev: None,
-            prev2: None,
-            prev_cum: None,
-            t: 0.0,
-            h: cfg.h_init,
-            cfg,
-            cum_in: vec![0.0; ncq],
-            cum_out: vec![0.0; ncq],
-            stats: IntegratorStats::default(),
         })
     }
 
@@ -836,7 +811,7 @@ impl HoldupCascade {
     /// [`SxError::Config`] with field "fill" if the stage equilibrium cannot be solved.
     pub fn filled(spec: CascadeSpec, fill: &Fill, cfg: IntegratorConfig) -> Result<Self, SxError> {
         let mut me = Self::blank(spec, cfg)?;
-        let (n, nc, nb) = (me.pl.n, me.pl.nc, me.pl.nb);
+        let (n, nc, nb) = (me.sys.pl.n, me.sys.pl.nc, me.sys.pl.nb);
         if fill.aqueous.len() != nc {
             return Err(invalid(
                 "fill.aqueous",
@@ -854,14 +829,15 @@ impl HoldupCascade {
             for j in 0..nc {
                 // an empty component is filled with a trace far above the representable
                 // floor (logarithms stay finite, the trace can still be extracted)
-                me.u[k * nb + j] = fill.aqueous[j].max(FILL_TRACE);
-                acc[k * nb + j] = me.pl.va[k] * fill.aqueous[j].max(FILL_TRACE);
+                me.int.u[k * nb + j] = fill.aqueous[j].max(FILL_TRACE);
+                acc[k * nb + j] = me.sys.pl.va[k] * fill.aqueous[j].max(FILL_TRACE);
             }
-            if me.pl.acid {
-                let s = me.pl.sulfate[k];
-                me.u[k * nb + nc] = free_h_from_total(fill.acid, s, me.pl.cascade.ka()).max(1e-9);
-                me.u[k * nb + nc + 1] = me.pl.ext_total[k];
-                acc[k * nb + nc] = me.pl.va[k] * fill.acid;
+            if me.sys.pl.acid {
+                let s = me.sys.pl.sulfate[k];
+                me.int.u[k * nb + nc] =
+                    free_h_from_total(fill.acid, s, me.sys.pl.cascade.ka()).max(1e-9);
+                me.int.u[k * nb + nc + 1] = me.sys.pl.ext_total[k];
+                acc[k * nb + nc] = me.sys.pl.va[k] * fill.acid;
             }
         }
         me.flash(&acc).map_err(|_| {
@@ -887,10 +863,11 @@ impl HoldupCascade {
         cfg: IntegratorConfig,
     ) -> Result<Self, SxError> {
         let mut me = Self::blank(spec, cfg)?;
-        let (n, nc, nb) = (me.pl.n, me.pl.nc, me.pl.nb);
+        let (n, nc, nb) = (me.sys.pl.n, me.sys.pl.nc, me.sys.pl.nb);
         if profiles.aqueous.len() != n
             || profiles.aqueous.iter().any(|r| r.len() != nc)
-            || (me.pl.acid && (profiles.h_plus.len() != n || profiles.free_extractant.len() != n))
+            || (me.sys.pl.acid
+                && (profiles.h_plus.len() != n || profiles.free_extractant.len() != n))
         {
             return Err(invalid(
                 "profiles",
@@ -900,11 +877,11 @@ impl HoldupCascade {
         }
         for k in 0..n {
             for j in 0..nc {
-                me.u[k * nb + j] = profiles.aqueous[k][j].max(FLOOR);
+                me.int.u[k * nb + j] = profiles.aqueous[k][j].max(FLOOR);
             }
-            if me.pl.acid {
-                me.u[k * nb + nc] = profiles.h_plus[k].max(FLOOR);
-                me.u[k * nb + nc + 1] = profiles.free_extractant[k].max(FLOOR);
+            if me.sys.pl.acid {
+                me.int.u[k * nb + nc] = profiles.h_plus[k].max(FLOOR);
+                me.int.u[k * nb + nc + 1] = profiles.free_extractant[k].max(FLOOR);
             }
         }
         Ok(me)
@@ -913,11 +890,19 @@ impl HoldupCascade {
     /// Re-solves every stage's equilibrium at the given holdups (no flows); on failure the
     /// state is unchanged.
     fn flash(&mut self, acc: &[f64]) -> Result<(), SxError> {
-        let mut u = self.u.clone();
-        let (ok, it) = self
-            .pl
-            .newton(&mut u, acc, 1.0, 0.0, 1e-13, 100, &mut self.ws);
-        self.stats.newton_iterations += it;
+        let mut u = self.int.u.clone();
+        let (ok, it, _) = newton(
+            &mut self.sys,
+            &mut self.mat,
+            &mut u,
+            acc,
+            1.0,
+            0.0,
+            1e-13,
+            100,
+            0.0,
+        );
+        self.int.stats.newton_iterations += it;
         if !ok {
             return Err(invalid(
                 "flash",
@@ -925,14 +910,14 @@ impl HoldupCascade {
                 "stage equilibrium did not converge",
             ));
         }
-        self.u = u;
+        self.int.u = u;
         Ok(())
     }
 
     /// Current time \[s\].
     #[must_use]
     pub fn time(&self) -> f64 {
-        self.t
+        self.int.t
     }
     /// The spec in force (feed flows as configured; see [`HoldupCascade::operation`]).
     #[must_use]
@@ -947,17 +932,17 @@ impl HoldupCascade {
     /// Integrator counters.
     #[must_use]
     pub fn stats(&self) -> IntegratorStats {
-        self.stats
+        self.int.stats
     }
     /// Number of stages.
     #[must_use]
     pub fn n_stages(&self) -> usize {
-        self.pl.n
+        self.sys.pl.n
     }
     /// Number of components.
     #[must_use]
     pub fn n_components(&self) -> usize {
-        self.pl.nc
+        self.sys.pl.nc
     }
     /// Aqueous concentration of component `j` on stage `k` \[mol·m⁻³\].
     ///
@@ -965,8 +950,8 @@ impl HoldupCascade {
     /// If out of range.
     #[must_use]
     pub fn aqueous(&self, k: usize, j: usize) -> f64 {
-        assert!(j < self.pl.nc);
-        self.u[k * self.pl.nb + j]
+        assert!(j < self.sys.pl.nc);
+        self.int.u[k * self.sys.pl.nb + j]
     }
     /// Free H⁺ on stage `k` \[mol·m⁻³\] (0 when the acid is not tracked).
     ///
@@ -974,9 +959,9 @@ impl HoldupCascade {
     /// If out of range.
     #[must_use]
     pub fn h_plus(&self, k: usize) -> f64 {
-        assert!(k < self.pl.n);
-        if self.pl.acid {
-            self.u[k * self.pl.nb + self.pl.nc]
+        assert!(k < self.sys.pl.n);
+        if self.sys.pl.acid {
+            self.int.u[k * self.sys.pl.nb + self.sys.pl.nc]
         } else {
             0.0
         }
@@ -987,9 +972,9 @@ impl HoldupCascade {
     /// If out of range.
     #[must_use]
     pub fn free_extractant(&self, k: usize) -> f64 {
-        assert!(k < self.pl.n);
-        if self.pl.acid {
-            self.u[k * self.pl.nb + self.pl.nc + 1]
+        assert!(k < self.sys.pl.n);
+        if self.sys.pl.acid {
+            self.int.u[k * self.sys.pl.nb + self.sys.pl.nc + 1]
         } else {
             0.0
         }
@@ -997,29 +982,29 @@ impl HoldupCascade {
     /// Organic concentrations, stage-major `[k·C + j]` \[mol·m⁻³\].
     #[must_use]
     pub fn organic(&self) -> Vec<f64> {
-        let mut ev = Eval::new(&self.pl);
-        ev.compute(&self.pl, &self.u, false);
+        let mut ev = Eval::new(&self.sys.pl);
+        ev.compute(&self.sys.pl, &self.int.u, false);
         ev.y
     }
     /// Product streams (loaded organic, raffinate) at the current state, net of end reflux.
     #[must_use]
     pub fn products(&self) -> Products {
-        let mut ev = Eval::new(&self.pl);
-        ev.compute(&self.pl, &self.u, false);
-        self.pl.products(&self.u, &ev)
+        let mut ev = Eval::new(&self.sys.pl);
+        ev.compute(&self.sys.pl, &self.int.u, false);
+        self.sys.pl.products(&self.int.u, &ev)
     }
     /// Total holdup per component and, last, of protons (`V_aq H_T + V_org P`) \[mol\].
     #[must_use]
     pub fn holdup(&self) -> Vec<f64> {
-        let mut ev = Eval::new(&self.pl);
-        ev.compute(&self.pl, &self.u, false);
-        let mut acc = vec![0.0; self.u.len()];
-        self.pl.accumulation(&self.u, &ev, &mut acc);
-        let (nc, nb) = (self.pl.nc, self.pl.nb);
+        let mut ev = Eval::new(&self.sys.pl);
+        ev.compute(&self.sys.pl, &self.int.u, false);
+        let mut acc = vec![0.0; self.int.u.len()];
+        self.sys.pl.accumulation(&self.int.u, &ev, &mut acc);
+        let (nc, nb) = (self.sys.pl.nc, self.sys.pl.nb);
         let mut out: Vec<f64> = (0..nc)
             .map(|j| acc.iter().skip(j).step_by(nb).sum())
             .collect();
-        out.push(if self.pl.acid {
+        out.push(if self.sys.pl.acid {
             acc.iter().skip(nc).step_by(nb).sum()
         } else {
             0.0
@@ -1029,12 +1014,12 @@ impl HoldupCascade {
     /// Cumulative external inflow since time 0, per component and (last) protons \[mol\].
     #[must_use]
     pub fn cumulative_in(&self) -> &[f64] {
-        &self.cum_in
+        &self.int.cum_in
     }
     /// Cumulative net outflow since time 0, per component and (last) protons \[mol\].
     #[must_use]
     pub fn cumulative_out(&self) -> &[f64] {
-        &self.cum_out
+        &self.int.cum_out
     }
 
     /// Changes the operation and/or spec at the current time: same stages, components and
@@ -1045,12 +1030,12 @@ impl HoldupCascade {
     /// [`SxError::Config`] if the new spec is invalid or changes the structure; on error
     /// nothing changes.
     pub fn set_operation(&mut self, spec: CascadeSpec, op: Operation) -> Result<(), SxError> {
-        let pl = Plant::build(&spec, &op, Some(&self.pl))?;
-        if pl.n != self.pl.n
-            || pl.nc != self.pl.nc
-            || pl.nb != self.pl.nb
-            || pl.va != self.pl.va
-            || pl.vo != self.pl.vo
+        let pl = Plant::build(&spec, &op, Some(&self.sys.pl))?;
+        if pl.n != self.sys.pl.n
+            || pl.nc != self.sys.pl.nc
+            || pl.nb != self.sys.pl.nb
+            || pl.va != self.sys.pl.va
+            || pl.vo != self.sys.pl.vo
         {
             return Err(invalid(
                 "spec",
@@ -1058,29 +1043,32 @@ impl HoldupCascade {
                 "a running cascade keeps its stages, components and holdups",
             ));
         }
-        let carriers_changed = pl.sulfate != self.pl.sulfate || pl.ext_total != self.pl.ext_total;
-        let mut acc = vec![0.0; self.u.len()];
-        self.ws.ev.compute(&self.pl, &self.u, false);
-        self.pl.accumulation(&self.u, &self.ws.ev, &mut acc);
-        let old = std::mem::replace(&mut self.pl, pl);
-        if carriers_changed && self.pl.acid {
+        let carriers_changed =
+            pl.sulfate != self.sys.pl.sulfate || pl.ext_total != self.sys.pl.ext_total;
+        let mut acc = vec![0.0; self.int.u.len()];
+        self.sys.ws.ev.compute(&self.sys.pl, &self.int.u, false);
+        self.sys
+            .pl
+            .accumulation(&self.int.u, &self.sys.ws.ev, &mut acc);
+        let old = std::mem::replace(&mut self.sys.pl, pl);
+        if carriers_changed && self.sys.pl.acid {
             // keep H_T per stage when the sulfate changes: new free H⁺ first guess
-            let nc = self.pl.nc;
-            let nb = self.pl.nb;
-            for k in 0..self.pl.n {
-                let ht = old.htot(k, self.u[k * nb + nc]);
-                self.u[k * nb + nc] =
-                    free_h_from_total(ht, self.pl.sulfate[k], self.pl.cascade.ka()).max(FLOOR);
+            let nc = self.sys.pl.nc;
+            let nb = self.sys.pl.nb;
+            for k in 0..self.sys.pl.n {
+                let ht = old.htot(k, self.int.u[k * nb + nc]);
+                self.int.u[k * nb + nc] =
+                    free_h_from_total(ht, self.sys.pl.sulfate[k], self.sys.pl.cascade.ka())
+                        .max(FLOOR);
             }
             if let Err(e) = self.flash(&acc) {
-                self.pl = old;
+                self.sys.pl = old;
                 return Err(e);
             }
         }
         self.spec = spec;
         self.op = op;
-        self.restart_history();
-        self.h = self.h.min(self.cfg.h_init.max(1.0));
+        self.int.operating_change();
         Ok(())
     }
 
@@ -1156,117 +1144,6 @@ impl HoldupCascade {
         self.set_operation(self.spec.clone(), op)
     }
 
-    fn restart_history(&mut self) {
-        self.prev = None;
-        self.prev2 = None;
-        self.prev_cum = None;
-    }
-
-    fn uses_bdf2(&self) -> bool {
-        self.cfg.method == StepMethod::Bdf2 && self.prev.is_some() && self.prev_cum.is_some()
-    }
-
-    fn try_step(&mut self, h: f64) -> Option<Vec<f64>> {
-        let m = self.u.len();
-        let mut acc = vec![0.0; m];
-        self.ws.ev.compute(&self.pl, &self.u, false);
-        self.pl.accumulation(&self.u, &self.ws.ev, &mut acc);
-        let (alpha, acc_old) = match (&self.prev, self.uses_bdf2()) {
-            (Some((p, hp)), true) => {
-                let (a0, a1, a2) = super::bdf2_coefficients(h, *hp);
-                let mut acc_p = vec![0.0; m];
-                self.ws.ev.compute(&self.pl, p, false);
-                self.pl.accumulation(p, &self.ws.ev, &mut acc_p);
-                let acc_old: Vec<f64> = acc
-                    .iter()
-                    .zip(&acc_p)
-                    .map(|(x, y)| -(a1 * x + a2 * y) / a0)
-                    .collect();
-                (a0, acc_old)
-            }
-            _ => (1.0, acc),
-        };
-        let mut u = self.u.clone();
-        if let Some((p, hp)) = &self.prev {
-            // extrapolation in the logarithms as the Newton start
-            for i in 0..m {
-                let g = (self.u[i] / p[i].max(FLOOR)).ln().clamp(-2.0, 2.0);
-                u[i] = self.u[i] * (h / hp * g).clamp(-2.0, 2.0).exp();
-            }
-        }
-        let (ok, it) = self.pl.newton(
-            &mut u,
-            &acc_old,
-            alpha,
-            h,
-            self.cfg.newton_tol,
-            self.cfg.newton_max_iter,
-            &mut self.ws,
-        );
-        self.stats.newton_iterations += it;
-        ok.then_some(u)
-    }
-
-    fn error_estimate(&self, u_new: &[f64], h: f64) -> f64 {
-        let w = |i: usize| self.cfg.atol + self.cfg.rtol * u_new[i].abs();
-        match (&self.prev, &self.prev2, self.uses_bdf2()) {
-            (Some((p, hp)), Some((pp, hpp)), true) => {
-                let (t0, t1, x) = (-(hp + hpp), -hp, h);
-                let l0 = (x - t1) * x / ((t0 - t1) * t0);
-                let l1 = (x - t0) * x / ((t1 - t0) * t1);
-                let l2 = (x - t0) * (x - t1) / (t0 * t1);
-                (0..u_new.len())
-                    .map(|i| {
-                        let pred = l0 * pp[i] + l1 * p[i] + l2 * self.u[i];
-                        (2.0 / 7.0) * (u_new[i] - pred).abs() / w(i)
-                    })
-                    .fold(0.0, f64::max)
-            }
-            (Some((p, hp)), _, _) => {
-                let fac = h / (2.0 * h + hp);
-                (0..u_new.len())
-                    .map(|i| {
-                        let pred = self.u[i] + h / hp * (self.u[i] - p[i]);
-                        fac * (u_new[i] - pred).abs() / w(i)
-                    })
-                    .fold(0.0, f64::max)
-            }
-            _ => 0.5,
-        }
-    }
-
-    fn commit(&mut self, u_new: Vec<f64>, h: f64) {
-        self.ws.ev.compute(&self.pl, &u_new, false);
-        let out = self.pl.outflow(&u_new, &self.ws.ev);
-        let inflow = self.pl.inflow.clone();
-        let old_cum = (self.cum_in.clone(), self.cum_out.clone());
-        if let (Some((_, hp)), Some((ci_p, co_p)), true) =
-            (&self.prev, &self.prev_cum, self.uses_bdf2())
-        {
-            let (a0, a1, a2) = super::bdf2_coefficients(h, *hp);
-            for j in 0..inflow.len() {
-                self.cum_in[j] = (h * inflow[j] - a1 * old_cum.0[j] - a2 * ci_p[j]) / a0;
-                self.cum_out[j] = (h * out[j] - a1 * old_cum.1[j] - a2 * co_p[j]) / a0;
-            }
-        } else {
-            for j in 0..inflow.len() {
-                self.cum_in[j] += h * inflow[j];
-                self.cum_out[j] += h * out[j];
-            }
-        }
-        let old = std::mem::replace(&mut self.u, u_new);
-        self.prev2 = self.prev.take();
-        self.prev = Some((old, h));
-        self.prev_cum = Some(old_cum);
-        self.t += h;
-        self.stats.accepted += 1;
-    }
-
-    fn products_of(&mut self, u: &[f64]) -> Products {
-        self.ws.ev.compute(&self.pl, u, false);
-        self.pl.products(u, &self.ws.ev)
-    }
-
     /// Integrate to `t_end` \[s\] with error control.
     ///
     /// # Errors
@@ -1286,68 +1163,8 @@ impl HoldupCascade {
         t_end: f64,
         g: impl Fn(&Products) -> f64,
     ) -> Result<AdvanceOutcome, SxError> {
-        if !(t_end.is_finite() && t_end >= self.t) {
-            return Err(invalid(
-                "t_end",
-                t_end,
-                "must be finite and >= current time",
-            ));
-        }
-        let u0 = self.u.clone();
-        let mut g_old = g(&self.products_of(&u0));
-        while self.t < t_end {
-            let h = self.h.min(t_end - self.t).min(self.cfg.h_max);
-            let Some(u_new) = self.try_step(h) else {
-                self.stats.rejected += 1;
-                self.h = h * 0.25;
-                if self.h < 1e-9 {
-                    return Err(invalid("step", self.h, "step size underflow"));
-                }
-                continue;
-            };
-            let order = if self.uses_bdf2() { 3.0 } else { 2.0 };
-            let err = self.error_estimate(&u_new, h);
-            if err > 1.0 {
-                self.stats.rejected += 1;
-                self.h = h * (0.9 * err.powf(-1.0 / order)).max(0.2);
-                continue;
-            }
-            let growth = if err > 0.0 {
-                (0.9 * err.powf(-1.0 / order)).clamp(0.2, 5.0)
-            } else {
-                5.0
-            };
-            let g_new = g(&self.products_of(&u_new));
-            if g_old.signum() != g_new.signum() && g_new != 0.0 {
-                let (mut ha, mut ga) = (0.0, g_old);
-                let (mut hb, mut gb) = (h, g_new);
-                let mut best = u_new;
-                for _ in 0..40 {
-                    let hm = hb - gb * (hb - ha) / (gb - ga);
-                    let hm = hm.clamp(ha + 1e-3 * (hb - ha), hb - 1e-3 * (hb - ha));
-                    let Some(um) = self.try_step(hm) else { break };
-                    let gm = g(&self.products_of(&um));
-                    if gm.signum() == ga.signum() {
-                        ha = hm;
-                        ga = gm;
-                    } else {
-                        hb = hm;
-                        gb = gm;
-                        best = um;
-                    }
-                    if hb - ha < 1e-6 * h {
-                        break;
-                    }
-                }
-                self.commit(best, hb);
-                self.h = h;
-                return Ok(AdvanceOutcome::StateEvent { time: self.t });
-            }
-            g_old = g_new;
-            self.commit(u_new, h);
-            self.h = (h * growth).min(self.cfg.h_max);
-        }
-        Ok(AdvanceOutcome::ReachedEnd)
+        self.int
+            .advance_until(&mut self.sys, &mut self.mat, t_end, g)
     }
 }
 
@@ -1494,18 +1311,19 @@ mod tests {
         let acc_old: Vec<f64> = (0..m).map(|i| 3.0 + (i as f64).cos()).collect();
         for (alpha, h) in [(1.5, 700.0), (1.0, 0.0)] {
             let mut ws = Work::new(&pl);
-            pl.assemble(&u, &acc_old, alpha, h, &mut ws);
+            let mut mat = pl.matrix();
+            pl.assemble(&u, &acc_old, alpha, h, &mut ws, &mut mat);
             let w = ws.w.clone();
-            let bt = ws.bt.clone();
+            let bt = mat.bt.clone();
             let bs = nb * nb;
             for col in 0..m {
                 let eps: f64 = 1e-5;
                 let mut up = u.clone();
                 up[col] *= eps.exp();
-                pl.assemble(&up, &acc_old, alpha, h, &mut ws);
+                pl.assemble(&up, &acc_old, alpha, h, &mut ws, &mut mat);
                 let gp = ws.g.clone();
                 up[col] = u[col] * (-eps).exp();
-                pl.assemble(&up, &acc_old, alpha, h, &mut ws);
+                pl.assemble(&up, &acc_old, alpha, h, &mut ws, &mut mat);
                 let gm = ws.g.clone();
                 let (ks, i) = (col / nb, col % nb);
                 for row in 0..m {

@@ -28,6 +28,7 @@
 //!
 //! Why not a crate: see the science page ("Why a hand-written integrator").
 
+mod bdf;
 pub mod des_model;
 pub mod holdup;
 
@@ -35,9 +36,8 @@ pub use holdup::{Fill, HoldupCascade, Operation, prnd_mass_action_case};
 
 use serde::{Deserialize, Serialize};
 
-use crate::blocktri::BlockTridiagonal;
-
 use crate::SxError;
+use bdf::{Bdf2, ImplicitStages, StepMatrix, newton};
 
 fn invalid(field: &str, value: f64, reason: &str) -> SxError {
     SxError::config(field, value, reason)
@@ -382,13 +382,6 @@ pub enum StepMethod {
     Bdf2,
 }
 
-/// Variable-step BDF2 coefficients (a0, a1, a2) for step `h` after step `hp`:
-/// `a0 y⁺ + a1 y + a2 y⁻ = h f(y⁺)`; they sum to zero, so linear invariants are kept.
-fn bdf2_coefficients(h: f64, hp: f64) -> (f64, f64, f64) {
-    let w = h / hp;
-    ((1.0 + 2.0 * w) / (1.0 + w), -(1.0 + w), w * w / (1.0 + w))
-}
-
 impl Default for IntegratorConfig {
     fn default() -> Self {
         Self {
@@ -556,98 +549,111 @@ impl StageSystem {
         f
     }
 
-    /// Solve `alpha·(acc(c) − acc_old) − h·f(c) = 0` for `c` by damped Newton from `c`.
-    /// `scale` is the absolute concentration floor of the convergence weight \[mol·m⁻³\].
-    /// Returns (converged, iterations, final weighted update).
-    #[allow(clippy::too_many_arguments)] // one private kernel, all scalars documented
-    pub(crate) fn newton(
-        &self,
-        c: &mut [f64],
-        acc_old: &[f64],
-        alpha: f64,
-        h: f64,
-        tol: f64,
-        max_iter: usize,
-        scale: f64,
-    ) -> (bool, usize, f64) {
+    /// Links outside the tridiagonal band (none: end reflux stays on the diagonal).
+    fn matrix(&self) -> StepMatrix {
+        StepMatrix::new(self.ns(), self.nc(), Vec::new())
+    }
+}
+
+/// The stage equations in the aqueous concentrations: `α·(acc(c) − acc_old) − h·f(c) = 0`,
+/// Newton with per-component damping (never lose more than 90 % of a concentration per
+/// iteration: keeps the Langmuir denominator positive, no negative amounts).
+impl ImplicitStages for StageSystem {
+    const STALL: f64 = 1e-7;
+
+    fn accumulation(&mut self, u: &[f64], acc: &mut [f64]) {
+        acc.copy_from_slice(&StageSystem::accumulation(self, u));
+    }
+
+    fn assemble(&mut self, c: &[f64], acc_old: &[f64], alpha: f64, h: f64, mat: &mut StepMatrix) {
         let nc = self.nc();
         let n = self.ns();
         let mut jphi = vec![0.0; nc * nc];
-        let mut last = f64::INFINITY;
-        for it in 1..=max_iter {
-            let acc = self.accumulation(c);
-            let f = self.rates(c);
-            let r: Vec<f64> = (0..c.len())
-                .map(|i| alpha * (acc[i] - acc_old[i]) - h * f[i])
-                .collect();
-            // blocks of the Jacobian, row-major, into the shared block-tridiagonal solver
-            let bs = nc * nc;
-            let mut bt = BlockTridiagonal::new(n, nc);
-            let mut jnext = vec![0.0; bs];
-            self.spec.closure.jacobian(&c[..nc], &mut jphi);
-            for k in 0..n {
-                if k + 1 < n {
-                    self.spec
-                        .closure
-                        .jacobian(&c[(k + 1) * nc..(k + 2) * nc], &mut jnext);
-                }
-                let rk = if k == 0 {
-                    self.spec.reflux_organic_end * self.qo[0]
-                } else {
-                    0.0
-                };
-                let rbk = if k == n - 1 {
-                    self.spec.reflux_aqueous_end * self.qa[n - 1]
-                } else {
-                    0.0
-                };
-                let d = &mut bt.diag[k * bs..(k + 1) * bs];
-                for r in 0..nc {
-                    for q in 0..nc {
-                        let jp = jphi[r * nc + q];
-                        let id = if r == q { 1.0 } else { 0.0 };
-                        // ∂f_k/∂c_k
-                        let dfk = -self.qa[k] * id - self.qo[k] * jp + rk * jp + rbk * id;
-                        d[r * nc + q] = alpha * (self.va[k] * id + self.vo[k] * jp) - h * dfk;
-                        if k > 0 {
-                            bt.lower[k * bs + r * nc + q] = -h * self.qa[k - 1] * id;
-                        }
-                        if k + 1 < n {
-                            bt.upper[k * bs + r * nc + q] = -h * self.qo[k + 1] * jnext[r * nc + q];
-                        }
+        let acc = StageSystem::accumulation(self, c);
+        let f = self.rates(c);
+        for i in 0..c.len() {
+            mat.rhs[i] = -(alpha * (acc[i] - acc_old[i]) - h * f[i]);
+        }
+        // blocks of the Jacobian, row-major, into the shared block-tridiagonal solver
+        let bs = nc * nc;
+        let bt = &mut mat.bt;
+        bt.clear();
+        let mut jnext = vec![0.0; bs];
+        self.spec.closure.jacobian(&c[..nc], &mut jphi);
+        for k in 0..n {
+            if k + 1 < n {
+                self.spec
+                    .closure
+                    .jacobian(&c[(k + 1) * nc..(k + 2) * nc], &mut jnext);
+            }
+            let rk = if k == 0 {
+                self.spec.reflux_organic_end * self.qo[0]
+            } else {
+                0.0
+            };
+            let rbk = if k == n - 1 {
+                self.spec.reflux_aqueous_end * self.qa[n - 1]
+            } else {
+                0.0
+            };
+            let d = &mut bt.diag[k * bs..(k + 1) * bs];
+            for r in 0..nc {
+                for q in 0..nc {
+                    let jp = jphi[r * nc + q];
+                    let id = if r == q { 1.0 } else { 0.0 };
+                    // ∂f_k/∂c_k
+                    let dfk = -self.qa[k] * id - self.qo[k] * jp + rk * jp + rbk * id;
+                    d[r * nc + q] = alpha * (self.va[k] * id + self.vo[k] * jp) - h * dfk;
+                    if k > 0 {
+                        bt.lower[k * bs + r * nc + q] = -h * self.qa[k - 1] * id;
+                    }
+                    if k + 1 < n {
+                        bt.upper[k * bs + r * nc + q] = -h * self.qo[k + 1] * jnext[r * nc + q];
                     }
                 }
-                std::mem::swap(&mut jphi, &mut jnext);
             }
-            if bt.factor().is_err() {
-                return (false, it, f64::INFINITY);
-            }
-            let mut delta: Vec<f64> = r.iter().map(|x| -x).collect();
-            bt.solve(&mut delta);
-            // per-component damping: never lose more than 90 % of a concentration per
-            // iteration (keeps the Langmuir denominator positive, no negative amounts)
-            let mut wmax: f64 = 0.0;
-            for i in 0..c.len() {
-                let mut d = delta[i];
-                if c[i] + d < 1e-3 * c[i] {
-                    d = -(1.0 - 1e-3) * c[i];
-                }
-                wmax = wmax.max(delta[i].abs() / (c[i].abs() + scale));
-                c[i] += d;
-                if c[i] < 0.0 {
-                    c[i] = 0.0;
-                }
-            }
-            if !wmax.is_finite() {
-                return (false, it, wmax);
-            }
-            // converged, or stagnating at the round-off floor
-            if wmax <= tol || (wmax < 1e-7 && wmax > 0.5 * last) {
-                return (true, it, wmax);
-            }
-            last = wmax;
+            std::mem::swap(&mut jphi, &mut jnext);
         }
-        (false, max_iter, last)
+    }
+
+    fn apply_update(&self, c: &mut [f64], delta: &[f64], scale: f64) -> f64 {
+        let mut wmax: f64 = 0.0;
+        for i in 0..c.len() {
+            let mut d = delta[i];
+            if c[i] + d < 1e-3 * c[i] {
+                d = -(1.0 - 1e-3) * c[i];
+            }
+            wmax = wmax.max(delta[i].abs() / (c[i].abs() + scale));
+            c[i] += d;
+            if c[i] < 0.0 {
+                c[i] = 0.0;
+            }
+        }
+        wmax
+    }
+
+    /// Linear extrapolation, clipped at zero.
+    fn predict(&self, cur: &[f64], prev: &[f64], h: f64, hp: f64, out: &mut [f64]) {
+        for i in 0..out.len() {
+            out[i] = (cur[i] + h / hp * (cur[i] - prev[i])).max(0.0);
+        }
+    }
+
+    fn inflow(&self) -> &[f64] {
+        &self.inflow
+    }
+
+    fn outflow(&mut self, u: &[f64]) -> Vec<f64> {
+        let out = StageSystem::products(self, u);
+        out.organic_product
+            .iter()
+            .zip(&out.raffinate)
+            .map(|(a, b)| a + b)
+            .collect()
+    }
+
+    fn products(&mut self, u: &[f64]) -> Products {
+        StageSystem::products(self, u)
     }
 }
 
@@ -673,7 +679,8 @@ pub struct SteadyState {
 /// # Errors
 /// [`SxError::Config`] if the spec fails validation.
 pub fn steady_state(spec: &TwoOutletSpec, initial: Option<&[f64]>) -> Result<SteadyState, SxError> {
-    let sys = StageSystem::new(spec.clone())?;
+    let mut sys = StageSystem::new(spec.clone())?;
+    let mut mat = sys.matrix();
     let nc = sys.nc();
     let n = sys.ns();
     let scale = 1e-12
@@ -712,7 +719,9 @@ pub fn steady_state(spec: &TwoOutletSpec, initial: Option<&[f64]>) -> Result<Ste
     if initial.is_some() {
         // warm start: plain Newton first
         let mut trial = c.clone();
-        let (ok, it, _) = sys.newton(&mut trial, &zero, 0.0, 1.0, 1e-13, 30, scale);
+        let (ok, it, _) = newton(
+            &mut sys, &mut mat, &mut trial, &zero, 0.0, 1.0, 1e-13, 30, scale,
+        );
         iters += it;
         if ok {
             let f = sys.rates(&trial);
@@ -730,7 +739,9 @@ pub fn steady_state(spec: &TwoOutletSpec, initial: Option<&[f64]>) -> Result<Ste
     for _ in 0..60 {
         let acc = sys.accumulation(&c);
         let mut trial = c.clone();
-        let (ok, it, _) = sys.newton(&mut trial, &acc, 1.0, h, 1e-10, 30, scale);
+        let (ok, it, _) = newton(
+            &mut sys, &mut mat, &mut trial, &acc, 1.0, h, 1e-10, 30, scale,
+        );
         iters += it;
         if ok {
             c = trial;
@@ -747,7 +758,9 @@ pub fn steady_state(spec: &TwoOutletSpec, initial: Option<&[f64]>) -> Result<Ste
     }
     // final plain Newton on f(c) = 0
     let mut trial = c.clone();
-    let (ok, it, _) = sys.newton(&mut trial, &zero, 0.0, 1.0, 1e-13, 30, scale);
+    let (ok, it, _) = newton(
+        &mut sys, &mut mat, &mut trial, &zero, 0.0, 1.0, 1e-13, 30, scale,
+    );
     iters += it;
     if ok {
         c = trial;
@@ -815,18 +828,11 @@ pub fn skogestad_morari_time_constant(
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DynamicCascade {
     sys: StageSystem,
-    c: Vec<f64>,
-    prev: Option<(Vec<f64>, f64)>,
-    /// (c, h) two steps back, for the BDF2 error estimate.
-    prev2: Option<(Vec<f64>, f64)>,
-    /// (cumulative in, cumulative out) one step back, for the BDF2 quadrature.
-    prev_cum: Option<(Vec<f64>, Vec<f64>)>,
-    t: f64,
-    h: f64,
-    cfg: IntegratorConfig,
-    cum_in: Vec<f64>,
-    cum_out: Vec<f64>,
-    stats: IntegratorStats,
+    /// Integrator state; `int.u` is the aqueous profile, stage-major.
+    int: Bdf2,
+    /// Newton matrix (scratch, rebuilt on load).
+    #[serde(skip)]
+    mat: StepMatrix,
     /// Spec in force before an outage command (restored on resume).
     #[serde(default)]
     pub(crate) before_outage: Option<TwoOutletSpec>,
@@ -867,29 +873,11 @@ impl DynamicCascade {
         for &x in initial {
             check_nonneg("initial", x)?;
         }
-        for (name, v) in [
-            ("rtol", cfg.rtol),
-            ("atol", cfg.atol),
-            ("h_init", cfg.h_init),
-            ("h_max", cfg.h_max),
-            ("newton_tol", cfg.newton_tol),
-        ] {
-            if !(v.is_finite() && v > 0.0) {
-                return Err(invalid(name, v, "must be finite and > 0"));
-            }
-        }
+        bdf::check_cfg(&cfg)?;
         let c = (0..sys.ns() * nc).map(|i| initial[i % nc]).collect();
         Ok(Self {
-            c,
-            prev: None,
-            prev2: None,
-            prev_cum: None,
-            t: 0.0,
-            h: cfg.h_init,
-            cfg,
-            cum_in: vec![0.0; nc],
-            cum_out: vec![0.0; nc],
-            stats: IntegratorStats::default(),
+            int: Bdf2::new(c, cfg, nc),
+            mat: sys.matrix(),
             sys,
             before_outage: None,
         })
@@ -900,26 +888,26 @@ impl DynamicCascade {
     /// # Errors
     /// [`SxError::Config`] if the length is wrong or a value is negative.
     pub fn set_profile(&mut self, conc: &[f64]) -> Result<(), SxError> {
-        if conc.len() != self.c.len() {
+        if conc.len() != self.int.u.len() {
             return Err(invalid("profile", conc.len() as f64, "wrong length"));
         }
         for &x in conc {
             check_nonneg("profile", x)?;
         }
-        self.c.copy_from_slice(conc);
-        self.restart_history();
+        self.int.u.copy_from_slice(conc);
+        self.int.restart_history();
         Ok(())
     }
 
     /// Current time \[s\].
     #[must_use]
     pub fn time(&self) -> f64 {
-        self.t
+        self.int.t
     }
     /// Current aqueous profile, stage-major \[mol·m⁻³\].
     #[must_use]
     pub fn profile(&self) -> &[f64] {
-        &self.c
+        &self.int.u
     }
     /// The spec in force.
     #[must_use]
@@ -929,18 +917,18 @@ impl DynamicCascade {
     /// Integrator counters.
     #[must_use]
     pub fn stats(&self) -> IntegratorStats {
-        self.stats
+        self.int.stats
     }
     /// Product streams at the current state.
     #[must_use]
     pub fn products(&self) -> Products {
-        self.sys.products(&self.c)
+        self.sys.products(&self.int.u)
     }
     /// Total holdup per component \[mol\].
     #[must_use]
     pub fn holdup(&self) -> Vec<f64> {
         let nc = self.sys.nc();
-        let acc = self.sys.accumulation(&self.c);
+        let acc = self.sys.accumulation(&self.int.u);
         (0..nc)
             .map(|j| acc.iter().skip(j).step_by(nc).sum())
             .collect()
@@ -948,12 +936,12 @@ impl DynamicCascade {
     /// Cumulative external inflow per component since time 0 \[mol\].
     #[must_use]
     pub fn cumulative_in(&self) -> &[f64] {
-        &self.cum_in
+        &self.int.cum_in
     }
     /// Cumulative outflow (both products) per component since time 0 \[mol\].
     #[must_use]
     pub fn cumulative_out(&self) -> &[f64] {
-        &self.cum_out
+        &self.int.cum_out
     }
 
     /// Change the operating spec at the current time (feed, flows, reflux, closure; the
@@ -971,118 +959,8 @@ impl DynamicCascade {
             ));
         }
         self.sys = self.sys.with_flows(spec)?;
-        self.restart_history();
-        self.h = self.h.min(self.cfg.h_init.max(1.0));
+        self.int.operating_change();
         Ok(())
-    }
-
-    fn restart_history(&mut self) {
-        self.prev = None;
-        self.prev2 = None;
-        self.prev_cum = None;
-    }
-
-    /// Whether the next step uses BDF2 (needs one step of history).
-    fn uses_bdf2(&self) -> bool {
-        self.cfg.method == StepMethod::Bdf2 && self.prev.is_some() && self.prev_cum.is_some()
-    }
-
-    /// One implicit step of length `h` from the current state (BDF2 or backward Euler);
-    /// returns the new state or `None` if Newton failed.
-    fn try_step(&mut self, h: f64) -> Option<Vec<f64>> {
-        let acc = self.sys.accumulation(&self.c);
-        let mut c = self.c.clone();
-        let (alpha, acc_old) = match (&self.prev, self.uses_bdf2()) {
-            (Some((p, hp)), true) => {
-                let (a0, a1, a2) = bdf2_coefficients(h, *hp);
-                let acc_p = self.sys.accumulation(p);
-                let acc_old: Vec<f64> = acc
-                    .iter()
-                    .zip(&acc_p)
-                    .map(|(x, y)| -(a1 * x + a2 * y) / a0)
-                    .collect();
-                (a0, acc_old)
-            }
-            _ => (1.0, acc),
-        };
-        if let Some((p, hp)) = &self.prev {
-            // linear extrapolation as the Newton start
-            for i in 0..c.len() {
-                c[i] = (self.c[i] + h / hp * (self.c[i] - p[i])).max(0.0);
-            }
-        }
-        let (ok, it, _) = self.sys.newton(
-            &mut c,
-            &acc_old,
-            alpha,
-            h,
-            self.cfg.newton_tol,
-            self.cfg.newton_max_iter,
-            self.cfg.atol,
-        );
-        self.stats.newton_iterations += it;
-        ok.then_some(c)
-    }
-
-    /// Weighted local-error estimate of the step `c_new` of length `h` (≤ 1 accepts).
-    fn error_estimate(&self, c_new: &[f64], h: f64) -> f64 {
-        let w = |i: usize| self.cfg.atol + self.cfg.rtol * c_new[i].abs();
-        match (&self.prev, &self.prev2, self.uses_bdf2()) {
-            (Some((p, hp)), Some((pp, hpp)), true) => {
-                // quadratic extrapolation through the last three points; the BDF2 local
-                // error is ≈ 2/7 of the corrector–predictor difference (constant-step value)
-                let (t0, t1, x) = (-(hp + hpp), -hp, h);
-                let l0 = (x - t1) * x / ((t0 - t1) * t0);
-                let l1 = (x - t0) * x / ((t1 - t0) * t1);
-                let l2 = (x - t0) * (x - t1) / (t0 * t1);
-                (0..c_new.len())
-                    .map(|i| {
-                        let pred = l0 * pp[i] + l1 * p[i] + l2 * self.c[i];
-                        (2.0 / 7.0) * (c_new[i] - pred).abs() / w(i)
-                    })
-                    .fold(0.0, f64::max)
-            }
-            (Some((p, hp)), _, _) => {
-                // backward Euler: difference of its error and the linear predictor's
-                let fac = h / (2.0 * h + hp);
-                (0..c_new.len())
-                    .map(|i| {
-                        let pred = self.c[i] + h / hp * (self.c[i] - p[i]);
-                        fac * (c_new[i] - pred).abs() / w(i)
-                    })
-                    .fold(0.0, f64::max)
-            }
-            _ => 0.5,
-        }
-    }
-
-    fn commit(&mut self, c_new: Vec<f64>, h: f64) {
-        let inflow = self.sys.inflow.clone();
-        let out = self.sys.products(&c_new);
-        let old_cum = (self.cum_in.clone(), self.cum_out.clone());
-        if let (Some((_, hp)), Some((ci_p, co_p)), true) =
-            (&self.prev, &self.prev_cum, self.uses_bdf2())
-        {
-            // the same BDF2 combination for the cumulative boundary flows keeps
-            // Σ holdup + ∫out − ∫in invariant (the coefficients sum to zero)
-            let (a0, a1, a2) = bdf2_coefficients(h, *hp);
-            for (j, q) in inflow.iter().enumerate() {
-                let o = out.organic_product[j] + out.raffinate[j];
-                self.cum_in[j] = (h * q - a1 * old_cum.0[j] - a2 * ci_p[j]) / a0;
-                self.cum_out[j] = (h * o - a1 * old_cum.1[j] - a2 * co_p[j]) / a0;
-            }
-        } else {
-            for (j, q) in inflow.iter().enumerate() {
-                self.cum_in[j] += h * q;
-                self.cum_out[j] += h * (out.organic_product[j] + out.raffinate[j]);
-            }
-        }
-        let old = std::mem::replace(&mut self.c, c_new);
-        self.prev2 = self.prev.take();
-        self.prev = Some((old, h));
-        self.prev_cum = Some(old_cum);
-        self.t += h;
-        self.stats.accepted += 1;
     }
 
     /// Integrate to `t_end` \[s\] with error control.
@@ -1105,70 +983,10 @@ impl DynamicCascade {
         t_end: f64,
         g: impl Fn(&Products) -> f64,
     ) -> Result<AdvanceOutcome, SxError> {
-        if !(t_end.is_finite() && t_end >= self.t) {
-            return Err(invalid(
-                "t_end",
-                t_end,
-                "must be finite and >= current time",
-            ));
+        if !self.mat.fits(self.sys.ns(), self.sys.nc(), &[]) {
+            self.mat = self.sys.matrix();
         }
-        let mut g_old = g(&self.products());
-        while self.t < t_end {
-            let h = self.h.min(t_end - self.t).min(self.cfg.h_max);
-            let Some(c_new) = self.try_step(h) else {
-                self.stats.rejected += 1;
-                self.h = h * 0.25;
-                if self.h < 1e-9 {
-                    return Err(invalid("step", self.h, "step size underflow"));
-                }
-                continue;
-            };
-            let order = if self.uses_bdf2() { 3.0 } else { 2.0 };
-            let err = self.error_estimate(&c_new, h);
-            if err > 1.0 {
-                self.stats.rejected += 1;
-                self.h = h * (0.9 * err.powf(-1.0 / order)).max(0.2);
-                continue;
-            }
-            let growth = if err > 0.0 {
-                (0.9 * err.powf(-1.0 / order)).clamp(0.2, 5.0)
-            } else {
-                5.0
-            };
-            // state event?
-            let g_new = g(&self.sys.products(&c_new));
-            if g_old.signum() != g_new.signum() && g_new != 0.0 {
-                // secant on the step length from the saved state
-                let saved_h = h;
-                let (mut ha, mut ga) = (0.0, g_old);
-                let (mut hb, mut gb) = (saved_h, g_new);
-                let mut best = c_new;
-                for _ in 0..40 {
-                    let hm = hb - gb * (hb - ha) / (gb - ga);
-                    let hm = hm.clamp(ha + 1e-3 * (hb - ha), hb - 1e-3 * (hb - ha));
-                    let Some(cm) = self.try_step(hm) else { break };
-                    let gm = g(&self.sys.products(&cm));
-                    if gm.signum() == ga.signum() {
-                        ha = hm;
-                        ga = gm;
-                    } else {
-                        hb = hm;
-                        gb = gm;
-                        best = cm;
-                    }
-                    if hb - ha < 1e-6 * saved_h {
-                        break;
-                    }
-                }
-                // recompute the step that ends past the crossing
-                self.commit(best, hb);
-                self.h = saved_h;
-                return Ok(AdvanceOutcome::StateEvent { time: self.t });
-            }
-            g_old = g_new;
-            self.commit(c_new, h);
-            self.h = (h * growth).min(self.cfg.h_max);
-        }
-        Ok(AdvanceOutcome::ReachedEnd)
+        self.int
+            .advance_until(&mut self.sys, &mut self.mat, t_end, g)
     }
 }
