@@ -7,6 +7,8 @@
 //! `-- --export-cases FILE` writes the three case configurations as JSON for the SciPy peer
 //! (`benches/peers/sx_scipy.py`) and exits. `-- b --solver newton` runs one case and one solver
 //! (e.g. under `valgrind --tool=callgrind`, where the repeat loop stops after 0.5 s).
+//! `-- --repeat N` solves exactly N times (instructions per solve under callgrind =
+//! (I(N = 3) − I(N = 1)) / 2).
 
 use std::time::Instant;
 
@@ -34,11 +36,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .position(|a| a == "--solver")
         .and_then(|i| args.get(i + 1))
         .map(|s| s.as_str());
+    let repeat: Option<usize> = match args.iter().position(|a| a == "--repeat") {
+        Some(i) => Some(
+            args.get(i + 1)
+                .ok_or("--repeat needs a count")?
+                .parse::<usize>()?
+                .max(1),
+        ),
+        None => None,
+    };
     let only: Option<&str> = args
         .iter()
         .enumerate()
         .skip(1)
-        .find(|(i, a)| !a.starts_with("--") && args[i - 1] != "--solver")
+        .find(|(i, a)| {
+            !a.starts_with("--") && args[i - 1] != "--solver" && args[i - 1] != "--repeat"
+        })
         .map(|(_, s)| s.as_str());
     let solvers: [Box<dyn SteadySolver>; 3] = [
         Box::new(KremserExact),
@@ -58,7 +71,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let start = Instant::now();
             let mut sol = solver.solve(&cascade);
             times.push(sol.wall_time);
-            while start.elapsed().as_secs_f64() < 0.5 && times.len() < 51 {
+            while match repeat {
+                Some(r) => times.len() < r,
+                None => start.elapsed().as_secs_f64() < 0.5 && times.len() < 51,
+            } {
                 sol = solver.solve(&cascade);
                 times.push(sol.wall_time);
             }

@@ -225,7 +225,7 @@ pub enum ComponentLaw {
 }
 
 /// Per-component laws sharing one stage state (mass action, correlations, constant-D
-/// impurities, the saponification cation).
+/// impurities, the saponification cation). Build with [`PerComponent::new`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct PerComponent {
     /// Law per component.
@@ -234,13 +234,134 @@ pub struct PerComponent {
     pub charge: Vec<f64>,
     /// Extractant dimer units n per component [-].
     pub units: Vec<f64>,
+    /// Precomputed per component, derived from the three fields above.
+    fast: Vec<FastLaw>,
+    /// Whether some law needs ln [H⁺], ln F (correlations, non-integer mass action).
+    needs_logs: bool,
+    /// Largest n or z of the integer mass-action laws (≤ [`MAX_POW`]).
+    max_pow: usize,
 }
+
+/// How [`PerComponent`] evaluates one component: mass action with small integer powers by
+/// multiplications, everything else through logarithms.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum FastLaw {
+    /// Constant D [-].
+    Constant(f64),
+    /// D = K ([(HA)₂]/M)^n / ([H⁺]/M)^z with K [-] = 10^log10_k, integer 0 ≤ n, z ≤ 8.
+    MassActionInt { k: f64, n: u32, z: u32 },
+    /// Evaluate through ln D (correlations, non-integer stoichiometry).
+    Logarithmic,
+}
+
+/// Largest integer power evaluated by multiplications in the mass-action fast path.
+const MAX_POW: usize = 8;
+
+/// Concentrations [mol·L⁻¹] inside which the tabulated powers of the fast path stay finite
+/// and normal (1e35⁸ = 1e280); a product K·F^n·h^−z outside the normal range falls back to the
+/// logarithmic path as well.
+const FAST_RANGE: (f64, f64) = (1e-35, 1e35);
 
 /// Smallest concentration used inside logarithms [mol·m⁻³].
 const LOG_FLOOR: f64 = 1e-300;
 
 impl PerComponent {
+    /// The model for laws, charges z [-] and extractant units n [-] (one per component).
+    /// Mass action with integer n, z ≤ 8 is then evaluated by multiplications (eq. 2) instead
+    /// of exp(ln K + n ln F − z ln h); both are the same law.
+    ///
+    /// # Panics
+    /// If the three vectors differ in length.
+    pub fn new(laws: Vec<ComponentLaw>, charge: Vec<f64>, units: Vec<f64>) -> Self {
+        assert!(
+            laws.len() == charge.len() && laws.len() == units.len(),
+            "one law, charge and unit count per component"
+        );
+        let small_int = |v: f64| v.fract() == 0.0 && (0.0..=MAX_POW as f64).contains(&v);
+        let fast: Vec<FastLaw> = laws
+            .iter()
+            .zip(charge.iter().zip(&units))
+            .map(|(law, (&z, &n))| match law {
+                ComponentLaw::ConstantD { d } => FastLaw::Constant(*d),
+                ComponentLaw::MassAction { log10_k } if small_int(z) && small_int(n) => {
+                    let k = 10f64.powf(*log10_k);
+                    if k.is_normal() {
+                        FastLaw::MassActionInt {
+                            k,
+                            n: n as u32,
+                            z: z as u32,
+                        }
+                    } else {
+                        FastLaw::Logarithmic
+                    }
+                }
+                _ => FastLaw::Logarithmic,
+            })
+            .collect();
+        let needs_logs = fast.iter().any(|f| matches!(f, FastLaw::Logarithmic));
+        let max_pow = fast
+            .iter()
+            .map(|f| match f {
+                FastLaw::MassActionInt { n, z, .. } => (*n).max(*z) as usize,
+                _ => 0,
+            })
+            .max()
+            .unwrap_or(0);
+        Self {
+            laws,
+            charge,
+            units,
+            fast,
+            needs_logs,
+            max_pow,
+        }
+    }
+
     fn eval(
+        &self,
+        state: &StageState<'_>,
+        d: &mut [f64],
+        mut der: Option<&mut DistributionDerivatives<'_>>,
+    ) {
+        let hm = state.h_plus.max(LOG_FLOOR) / MOL_PER_M3_PER_MOLAR;
+        let em = state.free_extractant.max(LOG_FLOOR) / MOL_PER_M3_PER_MOLAR;
+        let in_range = |v: f64| v > FAST_RANGE.0 && v < FAST_RANGE.1;
+        if !self.needs_logs && in_range(hm) && in_range(em) {
+            // Mass action by integer powers (eq. 2): no exp/ln per component; the powers
+            // F^n and h^−z are tabulated once per stage state.
+            let inv_h = 1.0 / hm;
+            let (mut pe, mut ph) = ([1.0; MAX_POW + 1], [1.0; MAX_POW + 1]);
+            for i in 1..=self.max_pow {
+                pe[i] = pe[i - 1] * em;
+                ph[i] = ph[i - 1] * inv_h;
+            }
+            for (j, law) in self.fast.iter().enumerate() {
+                let (dj, dh, de) = match *law {
+                    FastLaw::Constant(dc) => (dc, 0.0, 0.0),
+                    FastLaw::MassActionInt { k, n, z } => (
+                        k * pe[n as usize] * ph[z as usize],
+                        -f64::from(z),
+                        f64::from(n),
+                    ),
+                    FastLaw::Logarithmic => unreachable!("needs_logs is false"),
+                };
+                if !dj.is_normal() {
+                    // K outside the normal range times the powers: the logarithmic path
+                    self.eval_logs(state, d, der);
+                    return;
+                }
+                d[j] = dj;
+                if let Some(der) = der.as_deref_mut() {
+                    der.d_ln_h[j] = dh;
+                    der.d_ln_extractant[j] = de;
+                }
+            }
+            return;
+        }
+        self.eval_logs(state, d, der);
+    }
+
+    fn eval_logs(
         &self,
         state: &StageState<'_>,
         d: &mut [f64],
@@ -511,11 +632,69 @@ impl EquilibriumSpec {
                         }
                     }
                 }
-                Ok(Arc::new(PerComponent {
-                    laws: v.into_iter().cloned().collect(),
-                    charge: components.iter().map(|c| c.charge).collect(),
-                    units: components.iter().map(|c| c.extractant_units).collect(),
-                }))
+                Ok(Arc::new(PerComponent::new(
+                    v.into_iter().cloned().collect(),
+                    components.iter().map(|c| c.charge).collect(),
+                    components.iter().map(|c| c.extractant_units).collect(),
+                )))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use approx::assert_relative_eq;
+
+    /// The integer-power path of mass action equals exp(ln K + n ln F − z ln h) (eq. 2), also
+    /// beside constant-D impurities and across the fallback range.
+    #[test]
+    fn mass_action_powers_equal_the_logarithmic_form() {
+        let laws = vec![
+            ComponentLaw::MassAction { log10_k: -1.98 },
+            ComponentLaw::MassAction { log10_k: 0.7 },
+            ComponentLaw::ConstantD { d: 0.02 },
+            ComponentLaw::MassAction { log10_k: -3.1 },
+        ];
+        let model = PerComponent::new(laws, vec![3.0, 3.0, 3.0, 2.0], vec![3.0, 3.0, 3.0, 2.0]);
+        let ln10 = std::f64::consts::LN_10;
+        for &(h, e) in &[
+            (100.0, 300.0),
+            (1e-3, 1e4),
+            (5e3, 1e-2),
+            (1e-40, 1e-40),
+            (1e36, 50.0),
+        ] {
+            let state = StageState {
+                aqueous: &[1.0; 4],
+                h_plus: h,
+                free_extractant: e,
+            };
+            let mut d = [0.0; 4];
+            let (mut dlx, mut dlh, mut dle) = ([0.0; 16], [0.0; 4], [0.0; 4]);
+            let mut der = DistributionDerivatives {
+                d_ln_aqueous: &mut dlx,
+                d_ln_h: &mut dlh,
+                d_ln_extractant: &mut dle,
+            };
+            model.distribution_derivatives(&state, &mut d, &mut der);
+            let mut d2 = [0.0; 4];
+            model.distribution(&state, &mut d2);
+            let (lh, le) = ((h / 1000.0).ln(), (e / 1000.0).ln());
+            for (j, (lk, z)) in [(-1.98, 3.0), (0.7, 3.0), (f64::NAN, 0.0), (-3.1, 2.0)]
+                .iter()
+                .enumerate()
+            {
+                let want = if lk.is_nan() {
+                    0.02
+                } else {
+                    (lk * ln10 + z * le - z * lh).exp()
+                };
+                assert_relative_eq!(d[j], want, max_relative = 1e-12);
+                assert_relative_eq!(d2[j], d[j], max_relative = 1e-15);
+                assert_relative_eq!(dlh[j], -z);
+                assert_relative_eq!(dle[j], *z);
             }
         }
     }

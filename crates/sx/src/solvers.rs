@@ -115,6 +115,11 @@ struct Anderson {
 
 /// Largest change of any ln D the Anderson extrapolation may add to the damped step.
 const ANDERSON_MAX_SHIFT: f64 = 1.0;
+/// Largest change of any ln D in one plain (unaccelerated) substitution step: a factor
+/// e⁵ ≈ 150. Far from the solution (the first sweeps of a mass-action cascade from the flat
+/// start) D swings by orders of magnitude between sweeps; the cap keeps one swing from
+/// throwing the profile further out than it came from.
+const SUBSTITUTION_MAX_LN_D_STEP: f64 = 5.0;
 /// Consecutive residual decreases before Anderson acceleration starts (it extrapolates the
 /// contractive phase; far from the solution it only amplifies the transients).
 const ANDERSON_WARMUP: usize = 2;
@@ -314,8 +319,9 @@ impl SuccessiveSubstitution {
                 aa.step(&mut u, &g, omega);
             } else {
                 aa.reset();
+                let cap = SUBSTITUTION_MAX_LN_D_STEP;
                 for (ui, gi) in u.iter_mut().zip(&g) {
-                    *ui += omega * (gi - *ui);
+                    *ui += (omega * (gi - *ui)).clamp(-cap, cap);
                 }
             }
             for (d, ui) in sys.d.iter_mut().zip(&u) {
