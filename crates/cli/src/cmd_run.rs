@@ -143,45 +143,26 @@ pub(crate) fn print_summary(cfg: &Header<'_>, e: &Experiment, secs: f64) -> Stri
         secs
     );
     wln!(out);
-    wln!(out, "{:<34} {:>12}   {:<10}", "KPI", "mean", "± half-width");
-    let rows: [(&str, &str, f64, usize); 11] = [
-        ("throughput [t/y]", "throughput_t_per_y", 1.0, 1),
-        ("overall yield [%]", "overall_yield", 100.0, 2),
-        ("energy [kWh/kg]", "energy_kwh_per_kg", 1.0, 2),
-        ("CO2e [kg/kg]", "co2e_per_kg", 1.0, 2),
-        ("cost [$/kg]", "cost_per_kg", 1.0, 2),
-        ("heavy RE Dy+Tb [g/kg]", "heavy_re_g_per_kg", 1.0, 2),
-        ("recycled content [%]", "recycled_fraction", 100.0, 2),
-        ("oxygen in product [ppm]", "oxygen_ppm", 1.0, 0),
-        ("Br mean [T]", "br_mean", 1.0, 4),
-        ("Hcj mean [kA/m]", "hcj_mean_ka_m", 1.0, 1),
-        ("QC pass (target grade) [%]", "qc_pass_fraction", 100.0, 2),
-    ];
-    for (label, key, scale, d) in rows {
-        // A KPI the plant does not define (Br and Hcj of an oxide plant) is left out, not
-        // printed as NaN.
-        let defined = e.intervals.get(key).map_or_else(
-            || {
-                e.runs
-                    .first()
-                    .and_then(|r| r.metrics().get(key).copied())
-                    .is_some_and(f64::is_finite)
-            },
-            |ci| ci.mean.is_finite(),
+    wln!(out, "{:<40} {:>12}   {:<10}", "KPI", "mean", "± half-width");
+    // A KPI the plant does not define (Br and Hcj of an oxide plant) is left out, not printed
+    // as NaN.
+    for row in repm_plant::summary_rows(&[e]) {
+        wln!(
+            out,
+            "{:<40} {}",
+            row.label,
+            fmt_ci(e, &row.key, row.scale, row.decimals)
         );
-        if defined {
-            wln!(out, "{label:<34} {}", fmt_ci(e, key, scale, d));
-        }
     }
     wln!(
         out,
-        "{:<34} {:>12}",
+        "{:<40} {:>12}",
         "bottleneck (replication 0)",
         r0.bottleneck
     );
     wln!(
         out,
-        "{:<34} {:>12.2e}   (in {:.0} t + initial {:.0} = products {:.0} + co-products {:.0} + scrap {:.0} + losses {:.0} + inventory {:.0})",
+        "{:<40} {:>12.2e}   (in {:.0} t + initial {:.0} = products {:.0} + co-products {:.0} + scrap {:.0} + losses {:.0} + inventory {:.0})",
         "element balance, max rel. error",
         e.runs
             .iter()
@@ -231,6 +212,16 @@ pub(crate) fn print_summary(cfg: &Header<'_>, e: &Experiment, secs: f64) -> Stri
     wln!(out, "cost breakdown [$/kg] (replication 0):");
     for (k, v) in &r0.cost_breakdown {
         wln!(out, "  {k:<14} {v:>9.2}");
+    }
+    wln!(out, "  {:<14} {:>9.2}", "total", r0.cost_per_kg);
+    if let Some(net) = r0.net_cost_per_kg {
+        wln!(
+            out,
+            "  {:<14} {:>9.2}",
+            "co-product cr.",
+            net - r0.cost_per_kg
+        );
+        wln!(out, "  {:<14} {:>9.2}", "net total", net);
     }
     out
 }

@@ -84,6 +84,11 @@ pub struct PlantConfig {
     /// Emission factors.
     #[serde(default)]
     pub emissions: EmissionsConfig,
+    /// Credits of the named co-products sold (`[coproducts.<name>]`; a name is the
+    /// co-product name of a step model, e.g. the `coproduct` of an `sx_cascade` step). They
+    /// give the net cost and CO₂e KPIs next to the gross ones. Default none.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub coproducts: BTreeMap<String, CoproductConfig>,
     /// Product quality model and QC plan.
     #[serde(default)]
     pub quality: QualityConfig,
@@ -537,6 +542,20 @@ impl Default for EmissionsConfig {
             element_factors: BTreeMap::new(),
         }
     }
+}
+
+/// What a sold co-product earns (`[coproducts.<name>]`): a price and an avoided footprint per
+/// kg of the co-product as it leaves the plant (element mass of the stream).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct CoproductConfig {
+    /// Credit per kg of co-product sold \[$·kg⁻¹\], ≥ 0. Default 0.
+    #[serde(default)]
+    pub credit_per_kg: f64,
+    /// Footprint credited per kg of co-product \[kg CO₂e·kg⁻¹\], ≥ 0 (system expansion or an
+    /// allocated share of the feed's burden). Default 0.
+    #[serde(default)]
+    pub co2e_credit_per_kg: f64,
 }
 
 pub(crate) fn de_length<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
@@ -1245,6 +1264,30 @@ impl PlantConfig {
             let fld = format!("emissions.element_factors.{sym}");
             element(&fld, sym)?;
             check_nonneg(fld, *v)?;
+        }
+        // co-product credits: every name must be a co-product some step model makes
+        for (name, c) in &self.coproducts {
+            let fld = format!("coproducts.{name}");
+            let known: Vec<String> = self
+                .steps
+                .iter()
+                .filter_map(|s| s.model.as_ref())
+                .flat_map(|m| m.spec().coproduct_names())
+                .collect();
+            if !known.iter().any(|k| k == name) {
+                let list = if known.is_empty() {
+                    "none".to_owned()
+                } else {
+                    known.join(", ")
+                };
+                return Err(bad(
+                    fld,
+                    name,
+                    &format!("no step makes a co-product of that name (co-products: {list})"),
+                ));
+            }
+            check_nonneg(format!("{fld}.credit_per_kg"), c.credit_per_kg)?;
+            check_nonneg(format!("{fld}.co2e_credit_per_kg"), c.co2e_credit_per_kg)?;
         }
         // step models and quality
         let feed_fractions = self.feed_spec()?.fractions;

@@ -42,8 +42,9 @@ pub mod sweep;
 pub use config::{PlantConfig, REFERENCE_PLANT_TOML, SCHEMA_VERSION, parse_time_span};
 pub use error::PlantError;
 pub use run::{
-    BALANCE_TOLERANCE, BalanceSummary, Experiment, PropertyStats, RunResult, StepKpi, compare,
-    experiment_from_runs, run_replication, run_replications, run_replications_with_progress,
+    BALANCE_TOLERANCE, BalanceSummary, Experiment, PropertyStats, RunResult, StepKpi, SummaryRow,
+    compare, experiment_from_runs, run_replication, run_replications,
+    run_replications_with_progress, summary_rows,
 };
 pub use sensitivity::{
     ParamRange, SensitivityResult, SensitivitySpec, apply_overrides, run_sensitivity,

@@ -134,6 +134,18 @@ pub struct RunResult {
     pub cost_per_kg: f64,
     /// Cost breakdown per kg finished magnet \[$·kg⁻¹\].
     pub cost_breakdown: BTreeMap<String, f64>,
+    /// Net cost per kg product: `cost_per_kg` − Σ co-product credit × co-product mass /
+    /// product mass \[$·kg⁻¹\]; present when the plant gives `[coproducts]` credits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub net_cost_per_kg: Option<f64>,
+    /// Net CO₂e per kg product: `co2e_per_kg` − Σ co-product CO₂e credit × co-product mass /
+    /// product mass \[kg·kg⁻¹\]; present when the plant gives `[coproducts]` credits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub net_co2e_per_kg: Option<f64>,
+    /// Recovery to the main product of each rare earth of the feed, by symbol: mass of the
+    /// element in the products / mass fed (feed + additions) over the measured horizon \[-\].
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub recovery: BTreeMap<String, f64>,
     /// Dy + Tb per kg finished magnet \[g·kg⁻¹\].
     pub heavy_re_g_per_kg: f64,
     /// Mass fraction of recycled material in the product \[-\].
@@ -186,6 +198,15 @@ impl RunResult {
         m.insert("energy_kwh_per_kg".into(), self.energy_kwh_per_kg);
         m.insert("co2e_per_kg".into(), self.co2e_per_kg);
         m.insert("cost_per_kg".into(), self.cost_per_kg);
+        if let Some(v) = self.net_cost_per_kg {
+            m.insert("net_cost_per_kg".into(), v);
+        }
+        if let Some(v) = self.net_co2e_per_kg {
+            m.insert("net_co2e_per_kg".into(), v);
+        }
+        for (k, v) in &self.recovery {
+            m.insert(format!("recovery.{k}"), *v);
+        }
         m.insert("heavy_re_g_per_kg".into(), self.heavy_re_g_per_kg);
         m.insert("recycled_fraction".into(), self.recycled_fraction);
         m.insert("oxygen_ppm".into(), self.oxygen_ppm);
@@ -207,6 +228,96 @@ impl RunResult {
         }
         m
     }
+}
+
+/// One row of the KPI summary of `repm run`, `repm compare` and the HTML report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SummaryRow {
+    /// Label with unit, e.g. `"cost [$/kg]"`.
+    pub label: String,
+    /// Metric key of [`RunResult::metrics`].
+    pub key: String,
+    /// Factor from the metric to the shown value (100 for percentages) \[-\].
+    pub scale: f64,
+    /// Decimals shown.
+    pub decimals: usize,
+}
+
+/// The rows of the KPI summary for the experiments `es` (a run, or base and scenario): the
+/// fixed KPIs, the net cost and CO₂e when co-products are credited, and the recovery of each
+/// rare earth of the feed; a row whose metric is finite in none of the experiments (Br of an
+/// oxide plant) is left out.
+#[must_use]
+pub fn summary_rows(es: &[&Experiment]) -> Vec<SummaryRow> {
+    const FIXED: [(&str, &str, f64, usize); 13] = [
+        ("throughput [t/y]", "throughput_t_per_y", 1.0, 1),
+        ("overall yield [%]", "overall_yield", 100.0, 2),
+        ("energy [kWh/kg]", "energy_kwh_per_kg", 1.0, 2),
+        ("CO₂e [kg/kg]", "co2e_per_kg", 1.0, 2),
+        (
+            "net CO₂e, co-products credited [kg/kg]",
+            "net_co2e_per_kg",
+            1.0,
+            2,
+        ),
+        ("cost [$/kg]", "cost_per_kg", 1.0, 2),
+        (
+            "net cost, co-products credited [$/kg]",
+            "net_cost_per_kg",
+            1.0,
+            2,
+        ),
+        ("heavy RE Dy+Tb [g/kg]", "heavy_re_g_per_kg", 1.0, 2),
+        ("recycled content [%]", "recycled_fraction", 100.0, 2),
+        ("oxygen in product [ppm]", "oxygen_ppm", 1.0, 0),
+        ("Br mean [T]", "br_mean", 1.0, 4),
+        ("Hcj mean [kA/m]", "hcj_mean_ka_m", 1.0, 1),
+        ("QC pass, target grade [%]", "qc_pass_fraction", 100.0, 2),
+    ];
+    let defined = |key: &str| {
+        es.iter().any(|e| {
+            e.intervals.get(key).map_or_else(
+                || {
+                    e.runs
+                        .first()
+                        .and_then(|r| r.metrics().get(key).copied())
+                        .is_some_and(f64::is_finite)
+                },
+                |ci| ci.mean.is_finite(),
+            )
+        })
+    };
+    let mut rows: Vec<SummaryRow> = FIXED
+        .iter()
+        .filter(|(_, key, _, _)| defined(key))
+        .map(|&(label, key, scale, decimals)| SummaryRow {
+            label: label.to_owned(),
+            key: key.to_owned(),
+            scale,
+            decimals,
+        })
+        .collect();
+    // recovery rows in element order (atomic number), from every experiment
+    let mut elements: Vec<Element> = es
+        .iter()
+        .filter_map(|e| e.runs.first())
+        .flat_map(|r| r.recovery.keys())
+        .filter_map(|k| Element::from_symbol(k))
+        .collect();
+    elements.sort_by_key(|e| e.atomic_number());
+    elements.dedup();
+    for el in elements {
+        let key = format!("recovery.{}", el.symbol());
+        if defined(&key) {
+            rows.push(SummaryRow {
+                label: format!("recovery of {} to product [%]", el.symbol()),
+                key,
+                scale: 100.0,
+                decimals: 2,
+            });
+        }
+    }
+    rows
 }
 
 fn price_of(
@@ -404,6 +515,28 @@ pub fn run_replication(cfg: &PlantConfig, rep: u64) -> Result<RunResult, PlantEr
         co2_materials += c * rec_feed * f.feed.sum();
     }
     let co2 = per_kg(co2_materials + total_kwh * cfg.emissions.grid_kg_per_kwh + model_co2);
+    // co-product credits (net KPIs; the gross ones above are unchanged)
+    let (mut credit_usd, mut credit_co2) = (0.0, 0.0);
+    for (name, c) in &cfg.coproducts {
+        let kg = f.coproducts.get(name).map_or(0.0, ElementVector::sum);
+        credit_usd += c.credit_per_kg * kg;
+        credit_co2 += c.co2e_credit_per_kg * kg;
+    }
+    let (net_cost_per_kg, net_co2e_per_kg) = if cfg.coproducts.is_empty() {
+        (None, None)
+    } else {
+        (
+            Some(cost_per_kg - per_kg(credit_usd)),
+            Some(co2 - per_kg(credit_co2)),
+        )
+    };
+    let fed = f.feed + f.additions;
+    let recovery: BTreeMap<String, f64> = f
+        .feed
+        .iter()
+        .filter(|(e, m)| e.is_rare_earth() && *m > 0.0)
+        .map(|(e, _)| (e.symbol().to_owned(), f.products[e] / fed[e]))
+        .collect();
     let hre = per_kg((f.products[Element::Dy] + f.products[Element::Tb]) * 1000.0);
     let bottleneck = steps
         .iter()
@@ -444,6 +577,9 @@ pub fn run_replication(cfg: &PlantConfig, rep: u64) -> Result<RunResult, PlantEr
         co2e_per_kg: co2,
         cost_per_kg,
         cost_breakdown: cost,
+        net_cost_per_kg,
+        net_co2e_per_kg,
+        recovery,
         heavy_re_g_per_kg: hre,
         recycled_fraction: per_kg(f.recycled_product_kg),
         oxygen_ppm: per_kg(f.products[Element::O]) * 1e6,

@@ -505,4 +505,14 @@ fn an_sx_plant_report_has_stage_profiles_and_no_magnet_charts() {
         assert_eq!(svgs_in(&els, id).len(), 0, "{id}");
     }
     assert!(!svgs_in(&els, "sankey").is_empty());
+    // co-product credits and recoveries in the KPI table and the cost breakdown
+    for text in [
+        "net cost, co-products credited [$/kg]",
+        "net CO₂e, co-products credited [kg/kg]",
+        "recovery of Nd to product [%]",
+        "recovery of La to product [%]",
+        "net of co-product credits",
+    ] {
+        assert!(doc.contains(text), "{text}");
+    }
 }

@@ -186,6 +186,11 @@ pub(crate) trait StepModelSpec {
     fn validate(&self, ctx: &BuildContext<'_>, field: &str) -> Result<(), PlantError>;
     /// Builds the runtime model (expensive work here, once per replication).
     fn build(&self, ctx: &BuildContext<'_>) -> Result<Box<dyn StepModel>, PlantError>;
+    /// Names of the co-products the model can emit (the keys `[coproducts.<name>]` may
+    /// credit). Default none.
+    fn coproduct_names(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// The model of a step, `[steps.model] kind = "..."`. Absent = `sheet`.

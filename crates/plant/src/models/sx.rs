@@ -467,6 +467,10 @@ impl StepModel for SxCascade {
 }
 
 impl StepModelSpec for SxCascadeConfig {
+    fn coproduct_names(&self) -> Vec<String> {
+        vec![self.coproduct.clone()]
+    }
+
     fn validate(&self, _ctx: &BuildContext<'_>, field: &str) -> Result<(), PlantError> {
         self.cascade
             .validate()

@@ -43,21 +43,6 @@ svg.chart { background: #fff; border: 1px solid #ddd; }
 .grid2 { display: flex; flex-wrap: wrap; gap: 12px; }
 ";
 
-/// KPI rows of the summary: (label, metric key, scale, decimals).
-const KPI_ROWS: [(&str, &str, f64, usize); 11] = [
-    ("throughput [t/y]", "throughput_t_per_y", 1.0, 1),
-    ("overall yield [%]", "overall_yield", 100.0, 2),
-    ("energy [kWh/kg]", "energy_kwh_per_kg", 1.0, 2),
-    ("CO₂e [kg/kg]", "co2e_per_kg", 1.0, 2),
-    ("cost [$/kg]", "cost_per_kg", 1.0, 2),
-    ("heavy RE Dy+Tb [g/kg]", "heavy_re_g_per_kg", 1.0, 2),
-    ("recycled content [%]", "recycled_fraction", 100.0, 2),
-    ("oxygen in product [ppm]", "oxygen_ppm", 1.0, 0),
-    ("Br mean [T]", "br_mean", 1.0, 4),
-    ("Hcj mean [kA/m]", "hcj_mean_ka_m", 1.0, 1),
-    ("QC pass, target grade [%]", "qc_pass_fraction", 100.0, 2),
-];
-
 fn mean_hw(e: &Experiment, key: &str, scale: f64, d: usize) -> (String, String) {
     if let Some(ci) = e.intervals.get(key) {
         (
@@ -113,7 +98,17 @@ fn summary(o: &mut String, inp: &Inputs<'_>) {
         o.push_str("<th>mean</th><th>± half-width</th>");
     }
     o.push_str("</tr></thead><tbody>");
-    for (label, key, scale, d) in KPI_ROWS {
+    let mut shown = vec![e];
+    if let Some(c) = inp.comparison {
+        shown.push(c.base);
+    }
+    for row in crate::run::summary_rows(&shown) {
+        let (label, key, scale, d) = (
+            row.label.as_str(),
+            row.key.as_str(),
+            row.scale,
+            row.decimals,
+        );
         let (m, hw) = mean_hw(e, key, scale, d);
         let _ = write!(o, "<tr><td>{}</td>", esc(label));
         if let Some(c) = inp.comparison {
@@ -170,9 +165,18 @@ fn summary(o: &mut String, inp: &Inputs<'_>) {
         }
         let _ = write!(
             o,
-            "<tr><th>total</th><th>{}</th></tr></tbody></table>",
+            "<tr><th>total</th><th>{}</th></tr>",
             label_num(r0.cost_per_kg, 2)
         );
+        if let Some(net) = r0.net_cost_per_kg {
+            let _ = write!(
+                o,
+                "<tr><td>co-product credits</td><td>{}</td></tr><tr><th>net of co-product credits</th><th>{}</th></tr>",
+                label_num(net - r0.cost_per_kg, 2),
+                label_num(net, 2)
+            );
+        }
+        o.push_str("</tbody></table>");
     }
     if let Some(c) = inp.comparison {
         o.push_str("<h3>All paired differences (scenario − base)</h3><table class=\"diff\"><thead><tr><th>metric</th><th>mean difference</th><th>± half-width</th></tr></thead><tbody>");
