@@ -7,7 +7,7 @@ use std::time::Instant;
 use clap::Args;
 use repm_plant::sensitivity::TornadoBar;
 use repm_plant::{
-    ParamRange, SensitivityResult, SensitivitySpec, parse_time_span, run_sensitivity,
+    ParamRange, SensitivityResult, SensitivitySpec, parse_time_span, run_sensitivity_with_base,
 };
 
 use crate::common::{CliError, emit, load, pool, write_atomic, write_json};
@@ -61,6 +61,10 @@ pub(crate) struct SensitivityArgs {
     /// Write one CSV row per parameter and KPI to this file (atomically).
     #[arg(long)]
     pub(crate) csv: Option<PathBuf>,
+    /// Write the HTML report of the base plant with the tornado chart of the first `--kpi`
+    /// (default `cost_per_kg`, else the first KPI tabulated) to this file (atomically).
+    #[arg(long)]
+    pub(crate) html: Option<PathBuf>,
 }
 
 /// `repm sensitivity`.
@@ -95,9 +99,10 @@ pub(crate) fn sensitivity(args: SensitivityArgs) -> Result<(), CliError> {
     let total = (2 * params.len() as u64 + 1) * u64::from(n);
     let progress = Progress::new(&format!("{} sensitivity", cfg.name), total);
     let t0 = Instant::now();
-    let r = pool.install(|| run_sensitivity(&cfg, &params, n, seed, &|_| progress.tick()));
+    let r =
+        pool.install(|| run_sensitivity_with_base(&cfg, &params, n, seed, &|_| progress.tick()));
     progress.finish();
-    let r = r?;
+    let (r, base) = r?;
     let secs = t0.elapsed().as_secs_f64();
     let kpis: Vec<String> = if args.kpis.is_empty() {
         DEFAULT_KPIS
@@ -124,6 +129,19 @@ pub(crate) fn sensitivity(args: SensitivityArgs) -> Result<(), CliError> {
     }
     if let Some(path) = &args.csv {
         write_atomic(path, csv(&r).as_bytes())?;
+    }
+    if let Some(path) = &args.html {
+        let kpi = if args.kpis.is_empty() && r.base.contains_key("cost_per_kg") {
+            "cost_per_kg"
+        } else {
+            kpis.first().map_or("cost_per_kg", String::as_str)
+        };
+        let tornado = r.report_tornado(kpi);
+        let opts = repm_plant::report::ReportOptions::default();
+        let doc = pool.install(|| {
+            repm_plant::report::html_with(&base, &cfg, &opts, tornado.as_ref(), None)
+        })?;
+        write_atomic(path, doc.as_bytes())?;
     }
     Ok(())
 }

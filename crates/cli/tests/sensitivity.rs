@@ -1,6 +1,6 @@
 //! End-to-end tests of `repm sensitivity`: a parameter whose low and high equal its base value
 //! gives exactly zero swing (common random numbers); bad parameters exit 2 naming the path
-//! and the value; `--json` and `--csv` are written.
+//! and the value; `--json`, `--csv` and `--html` (with the tornado) are written.
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -48,6 +48,7 @@ fn base_valued_parameter_has_exactly_zero_swing() {
     let plant = short_plant();
     let json = tmp("s.json");
     let csv = tmp("s.csv");
+    let html = tmp("s.html");
     let o = repm(&[
         "sensitivity",
         plant.to_str().unwrap(),
@@ -63,8 +64,23 @@ fn base_valued_parameter_has_exactly_zero_swing() {
         json.to_str().unwrap(),
         "--csv",
         csv.to_str().unwrap(),
+        "--html",
+        html.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
+    // the HTML report of the base plant carries the tornado of the `--kpi`, the parameter
+    // with the larger swing first
+    let doc = std::fs::read_to_string(&html).unwrap();
+    assert!(doc.trim_end().ends_with("</html>"));
+    assert!(doc.contains("id=\"chart-tornado\""), "no tornado chart");
+    assert!(!doc.contains("No sensitivity results in this report."));
+    let first = doc
+        .find("economics.electricity_price")
+        .expect("parameter in the chart");
+    let second = doc
+        .find("steps.machining.units")
+        .expect("parameter in the chart");
+    assert!(first < second, "sorted by swing");
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("cost_per_kg: base"), "{out}");
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();

@@ -48,6 +48,7 @@ pub use run::{
 };
 pub use sensitivity::{
     ParamRange, SensitivityResult, SensitivitySpec, apply_overrides, run_sensitivity,
+    run_sensitivity_with_base,
 };
 pub use sweep::{
     ShardFile, ShardManifest, config_hash, merge_shards, run_shard, shard_replications,

@@ -318,6 +318,35 @@ impl SensitivityResult {
         bars
     }
 
+    /// The tornado of `kpi` as the HTML report draws it ([`crate::report::Sensitivity`]):
+    /// the base mean and, per parameter (sorted by swing), the KPI at the low and the high
+    /// setting (base mean + mean paired difference), labelled with the parameter's values.
+    /// `None` when the KPI has no base interval.
+    #[must_use]
+    pub fn report_tornado(&self, kpi: &str) -> Option<crate::report::Sensitivity> {
+        let base = self.base.get(kpi)?.mean;
+        let text = |v: &toml::Value| match v {
+            toml::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let bars = self
+            .tornado(kpi)
+            .into_iter()
+            .map(|b| crate::report::TornadoBar {
+                parameter: b.path,
+                low_label: text(&b.low_value),
+                high_label: text(&b.high_value),
+                low: base + b.low_delta,
+                high: base + b.high_delta,
+            })
+            .collect();
+        Some(crate::report::Sensitivity {
+            metric: kpi.to_owned(),
+            base,
+            bars,
+        })
+    }
+
     /// The KPIs (keys of [`crate::RunResult::metrics`]) with a base interval, in name order.
     #[must_use]
     pub fn kpis(&self) -> Vec<&str> {
@@ -342,6 +371,21 @@ pub fn run_sensitivity(
     seed: u64,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<SensitivityResult, PlantError> {
+    Ok(run_sensitivity_with_base(cfg, params, replications, seed, progress)?.0)
+}
+
+/// [`run_sensitivity`], also returning the base experiment (for the HTML report of the base
+/// plant with the tornado, [`SensitivityResult::report_tornado`]).
+///
+/// # Errors
+/// As [`run_sensitivity`].
+pub fn run_sensitivity_with_base(
+    cfg: &PlantConfig,
+    params: &[ParamRange],
+    replications: u32,
+    seed: u64,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<(SensitivityResult, crate::Experiment), PlantError> {
     if replications < 2 {
         return Err(PlantError::Invalid {
             field: "replications".into(),
@@ -377,14 +421,15 @@ pub fn run_sensitivity(
             high: compare(&base, &eh)?,
         });
     }
-    Ok(SensitivityResult {
+    let result = SensitivityResult {
         plant: cfg.name.clone(),
         seed,
         replications,
         confidence: base.confidence,
-        base: base.intervals,
+        base: base.intervals.clone(),
         parameters,
-    })
+    };
+    Ok((result, base))
 }
 
 #[cfg(test)]
@@ -509,7 +554,9 @@ mod tests {
                 high: toml::Value::Float(0.20),
             },
         ];
-        let r = run_sensitivity(&cfg, &params, 2, 7, &|_| {}).unwrap();
+        let (r, base) = run_sensitivity_with_base(&cfg, &params, 2, 7, &|_| {}).unwrap();
+        assert_eq!(r.base, base.intervals);
+        assert_eq!(base.seed, 7);
         assert_eq!(r.parameters.len(), 2);
         for ci in r.parameters[0]
             .low
@@ -527,6 +574,21 @@ mod tests {
         );
         assert!(bars[0].swing > 0.0);
         assert_abs_diff_eq!(bars[1].swing, 0.0, epsilon = 0.0);
+        // the report's tornado: the KPI at low and high = base mean + paired difference
+        let t = r.report_tornado("cost_per_kg").unwrap();
+        let b0 = r.base["cost_per_kg"].mean;
+        assert_eq!(t.base.to_bits(), b0.to_bits());
+        assert_eq!(t.bars.len(), 2);
+        assert_eq!(t.bars[0].parameter, "economics.electricity_price");
+        assert_eq!(
+            (t.bars[0].low_label.as_str(), t.bars[0].high_label.as_str()),
+            ("0.05", "0.2")
+        );
+        assert_abs_diff_eq!(t.bars[0].low, b0 + bars[0].low_delta, epsilon = 0.0);
+        assert_abs_diff_eq!(t.bars[0].high, b0 + bars[0].high_delta, epsilon = 0.0);
+        assert!(t.bars[0].low < b0 && t.bars[0].high > b0);
+        assert_eq!(t.bars[1].low.to_bits(), b0.to_bits());
+        assert!(r.report_tornado("no_such_kpi").is_none());
         // throughput does not depend on the electricity price (common random numbers)
         for b in r.tornado("throughput_t_per_y") {
             assert_abs_diff_eq!(b.swing, 0.0, epsilon = 0.0);
