@@ -244,14 +244,17 @@ fn carrier_changes_keep_the_ledger() {
     let err = HoldupCascade::filled(murphree, &fill, IntegratorConfig::default())
         .expect_err("Murphree stages are not modelled dynamically");
     assert!(err.to_string().contains("murphree_efficiency"), "{err}");
+    // recycles are modelled (tests/dynamics_recycle.rs); one to a missing stage is refused
     let mut recycled = spec;
     recycled.recycles.push(repm_sx::RecycleSpec {
         name: "r".into(),
         from: repm_sx::OutletRef::LoadedOrganic,
-        to_stage: 15,
+        to_stage: 99,
         flow: 1e-4,
     });
-    assert!(HoldupCascade::filled(recycled, &fill, IntegratorConfig::default()).is_err());
+    let err = HoldupCascade::filled(recycled, &fill, IntegratorConfig::default())
+        .expect_err("a recycle to a stage that does not exist");
+    assert!(err.to_string().contains("recycles[0].to_stage"), "{err}");
 }
 
 /// Checkpoint: `CascadeModel<HoldupCascade>` snapshot → JSON → restore → continue equals the

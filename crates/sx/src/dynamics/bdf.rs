@@ -72,6 +72,9 @@ pub(crate) struct StepMatrix {
     pub(crate) extra: Vec<f64>,
     /// Right-hand side on entry of the solve, the Newton correction after it.
     pub(crate) rhs: Vec<f64>,
+    /// Whether some extra block is non-zero (else the solve is the plain block-Thomas one,
+    /// bit for bit: a recycle of flow 0 changes nothing).
+    active: bool,
     /// Unfactored copy of `bt` (refinement; only with links).
     t0: Option<BlockTridiagonal>,
     /// Z = T⁻¹U, column-major (`m·nb` columns of length `dim`).
@@ -92,7 +95,7 @@ impl Default for StepMatrix {
 }
 
 /// Dense LU with partial pivoting of the row-major `n × n` matrix `a`; `false` if singular.
-fn dense_lu(a: &mut [f64], piv: &mut [usize], n: usize) -> bool {
+pub(crate) fn dense_lu(a: &mut [f64], piv: &mut [usize], n: usize) -> bool {
     for c in 0..n {
         let (mut p, mut best) = (c, a[c * n + c].abs());
         for r in c + 1..n {
@@ -124,7 +127,8 @@ fn dense_lu(a: &mut [f64], piv: &mut [usize], n: usize) -> bool {
     true
 }
 
-fn dense_solve(a: &[f64], piv: &[usize], n: usize, b: &mut [f64]) {
+/// Solves with the factors of [`dense_lu`], in place.
+pub(crate) fn dense_solve(a: &[f64], piv: &[usize], n: usize, b: &mut [f64]) {
     for c in 0..n {
         b.swap(c, piv[c]);
         for r in c + 1..n {
@@ -154,6 +158,7 @@ impl StepMatrix {
             b0: vec![0.0; if mr > 0 { dim } else { 0 }],
             corr: vec![0.0; if mr > 0 { dim } else { 0 }],
             small: vec![0.0; mr],
+            active: false,
             links,
         }
     }
@@ -163,9 +168,15 @@ impl StepMatrix {
         self.bt.n_blocks() == n && self.bt.block_size() == nb && self.links == links
     }
 
+    /// (block size, dimension, rank of the link correction; 0 when no block is active).
     fn dims(&self) -> (usize, usize, usize) {
         let nb = self.bt.block_size();
-        (nb, self.bt.n_blocks() * nb, self.links.len() * nb)
+        let mr = if self.active {
+            self.links.len() * nb
+        } else {
+            0
+        };
+        (nb, self.bt.n_blocks() * nb, mr)
     }
 
     /// Adds the extra blocks times `x` into `out` (rows of the receiving stages).
@@ -186,6 +197,7 @@ impl StepMatrix {
 
     /// Factors the matrix; `false` if a block (or the capacitance matrix) is singular.
     pub(crate) fn factor(&mut self) -> bool {
+        self.active = self.extra.iter().any(|v| *v != 0.0);
         let (nb, dim, mr) = self.dims();
         if mr > 0 {
             self.t0
@@ -261,7 +273,7 @@ impl StepMatrix {
     /// two refinement steps against the unfactored matrix guard the Woodbury correction.
     pub(crate) fn solve(&mut self) {
         let mut x = std::mem::take(&mut self.rhs);
-        let mr = self.links.len();
+        let (_, _, mr) = self.dims();
         if mr > 0 {
             self.b0.copy_from_slice(&x);
         }
