@@ -301,6 +301,7 @@ fn the_html_report_is_produced_and_well_formed() {
         ids,
         ["chart-sankey-Nd", "chart-sankey-Pr", "chart-sankey-Tb"]
     );
+    assert!(doc.contains("alloy feed"), "an `[alloy]` plant's feed");
     for s in &sankeys {
         let id = &s.attrs["id"];
         let scale = num(&s.attrs["data-scale"]);
@@ -515,4 +516,7 @@ fn an_sx_plant_report_has_stage_profiles_and_no_magnet_charts() {
     ] {
         assert!(doc.contains(text), "{text}");
     }
+    // the Sankey source is the `[feed]` of chlorides (form salt), not an alloy
+    assert!(doc.contains("salt feed"), "Sankey feed label");
+    assert!(!doc.contains("alloy feed"));
 }

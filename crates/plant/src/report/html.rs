@@ -331,7 +331,32 @@ const C_PRODUCT: usize = 2;
 const C_SWARF: usize = 1;
 const C_LOSS: usize = 7;
 
-/// The Sankey of one element through the steps: alloy feed → steps → products, with
+/// The name of the plant's feed in the Sankey diagrams: `alloy feed` for `[alloy]`, else the
+/// `[feed]` form (`salt feed`, `sintered magnet feed (100 % recycled)`, …).
+fn feed_label(cfg: &PlantConfig) -> String {
+    use crate::config::FeedForm;
+    let Some(f) = &cfg.feed else {
+        return "alloy feed".to_owned();
+    };
+    let form = match f.form {
+        FeedForm::Alloy => "alloy",
+        FeedForm::Metal => "metal",
+        FeedForm::Oxide => "oxide",
+        FeedForm::Salt => "salt",
+        FeedForm::SinteredMagnet { .. } => "sintered magnet",
+        FeedForm::AqueousSolution { .. } => "aqueous solution",
+    };
+    if f.recycled_fraction > 0.0 {
+        format!(
+            "{form} feed ({} % recycled)",
+            label_num(100.0 * f.recycled_fraction, 0)
+        )
+    } else {
+        format!("{form} feed")
+    }
+}
+
+/// The Sankey of one element through the steps: plant feed → steps → products, with
 /// additions and recycled powder into their steps and scrap, losses and co-products out.
 /// `None` when the element does not occur.
 fn sankey_for(e: Element, cfg: &PlantConfig, t: &TracedRun, id: &str) -> Option<(Sankey, String)> {
@@ -360,7 +385,7 @@ fn sankey_for(e: Element, cfg: &PlantConfig, t: &TracedRun, id: &str) -> Option<
         });
         nodes.len() - 1
     };
-    let feed = node(&mut nodes, "alloy feed".into(), 0, C_FEED);
+    let feed = node(&mut nodes, feed_label(cfg), 0, C_FEED);
     let step_nodes: Vec<usize> = cfg
         .steps
         .iter()
@@ -440,7 +465,7 @@ fn sankey(o: &mut String, inp: &Inputs<'_>) {
     section(o, "sankey", "Element flows (Nd, Pr, Dy, Tb)");
     note(
         o,
-        "Element masses over the measured horizon of replication 0 (re-run with the trace on): alloy feed into the first step; each step's good output to the next step (the last to the products); additions (e.g. GBD Tb, O pickup) and recycled HD powder into their steps; scrap by its route (to HD recycling, out as swarf, or lost), model losses and co-products out. Link widths are proportional to the flows (one scale per diagram).",
+        "Element masses over the measured horizon of replication 0 (re-run with the trace on): the plant feed into the first step; each step's good output to the next step (the last to the products); additions (e.g. GBD Tb, O pickup) and recycled HD powder into their steps; scrap by its route (to HD recycling, out as swarf, or lost), model losses and co-products out. Link widths are proportional to the flows (one scale per diagram).",
     );
     let mut missing = Vec::new();
     for e in SANKEY_ELEMENTS {
