@@ -85,6 +85,12 @@ pub struct SuccessiveSubstitution {
     pub anderson_depth: usize,
 }
 
+/// Floor of the adaptive damping ω of the substitution sweeps. Each residual growth on a plain
+/// step halves ω down to this floor. A floor of 0.05 (before 2026-11-26) let case (c) crawl
+/// through ~100 sweeps at ω = 0.05 before acceleration took over (216 sweeps to the Newton
+/// start); 0.25 takes it there in 69; ½ diverges on (c). `docs/science/sx.md` §4.2.
+const MIN_DAMPING: f64 = 0.25;
+
 impl Default for SuccessiveSubstitution {
     fn default() -> Self {
         Self {
@@ -286,13 +292,13 @@ impl SuccessiveSubstitution {
                 return (it, SolveStatus::Converged, res);
             }
             // Safeguard: when the residual grows, restart the acceleration; if it grows on a
-            // plain step, halve the damping (down to 0.05).
+            // plain step, halve the damping (down to MIN_DAMPING).
             if res > prev {
                 if aa.len > 0 {
                     aa.reset();
                     tracing::debug!(sweep = it, "substitution: acceleration restarted");
-                } else if omega > 0.05 {
-                    omega = (0.5 * omega).max(0.05);
+                } else if omega > MIN_DAMPING {
+                    omega = (0.5 * omega).max(MIN_DAMPING);
                     tracing::debug!(sweep = it, omega, "substitution: damping reduced");
                 }
             }
@@ -366,8 +372,10 @@ impl SteadySolver for SuccessiveSubstitution {
 /// Newton–Raphson on the full block-tridiagonal stage system (Naphtali–Sandholm form):
 /// unknowns ln c_aq per component plus ln [H⁺] and ln [(HA)₂]_free per stage (and ln c_org per
 /// component when some stage has a Murphree efficiency below 1), analytic
-/// Jacobian, banded LU with partial pivoting (row pivoting across stage blocks), recycles by a
-/// Woodbury correction, damping by step halving under Deuflhard's natural monotonicity test,
+/// Jacobian with a tiny pseudo-transient diagonal shift ([`Newton::shift`]), banded LU with
+/// partial pivoting (row pivoting across stage blocks), recycles by a Woodbury correction,
+/// concentration updates c ← c·(1 + δ) (Newton in the concentrations, kept positive; see
+/// `log_update`), damping by step halving under Deuflhard's natural monotonicity test,
 /// started from a few (Anderson-accelerated) substitution sweeps or a given profile; chord steps
 /// reuse the factorisation while they contract the residual fourfold. A run that stalls
 /// (damping fails, two accepted steps in a row are damped below 0.01, or six steps bring no
@@ -391,6 +399,12 @@ pub struct Newton {
     pub max_log_step: f64,
     /// Maximum step halvings (default 30).
     pub max_halvings: usize,
+    /// Pseudo-transient shift μ (default 1e-9): the step solves (J − μM)·δ = −r, M the
+    /// component throughputs in the scaled rows (one pseudo-residence time per stage), so
+    /// directions along which the Jacobian is singular to working precision (e.g. moving a
+    /// separation front along a pinched section) get no step from round-off.
+    /// `docs/science/sx.md` §4.3. 0 is plain Newton.
+    pub shift: f64,
 }
 
 impl Default for Newton {
@@ -404,6 +418,7 @@ impl Default for Newton {
             anderson_depth: 5,
             max_log_step: 3.0,
             max_halvings: 30,
+            shift: 1e-9,
         }
     }
 }
@@ -428,6 +443,9 @@ struct NewtonWork {
     k: Vec<f64>,
     b: Vec<f64>,
     best: Vec<f64>,
+    /// 1 for unknowns that steer the step size and the monotonicity test, 0 for negligible
+    /// traces (see [`significance`]).
+    sig: Vec<f64>,
 }
 
 /// Consecutive accepted steps with a damping factor below [`STALL_ALPHA`] after which a run
@@ -453,8 +471,97 @@ fn balance_error(sys: &StageSystem<'_>, r: &[f64]) -> f64 {
     worst
 }
 
-fn norm2(v: &[f64]) -> f64 {
-    v.iter().map(|x| x * x).sum::<f64>().sqrt()
+fn masked_norm2(v: &[f64], sig: &[f64]) -> f64 {
+    v.iter()
+        .zip(sig)
+        .map(|(x, s)| s * x * x)
+        .sum::<f64>()
+        .sqrt()
+}
+
+/// Concentrations below this fraction of their stage's total (in their phase) are negligible
+/// traces: they neither limit the step length nor enter the monotonicity test, and their own
+/// step is clipped to the log-step limit.
+const NEGLIGIBLE_FRACTION: f64 = 1e-14;
+
+/// Fills `sig` (1 = significant unknown, 0 = negligible trace) at the loaded state.
+fn significance(sys: &StageSystem<'_>, sig: &mut [f64]) {
+    let (nc, nb) = (sys.nc, sys.nb);
+    sig.fill(1.0);
+    for k in 0..sys.n {
+        for (conc, off) in [(&sys.x, 0), (&sys.y, sys.ny)] {
+            if off > 0 && !sys.mv {
+                continue;
+            }
+            let c = &conc[k * nc..(k + 1) * nc];
+            let tot: f64 = c.iter().sum();
+            for j in 0..nc {
+                if c[j] < NEGLIGIBLE_FRACTION * tot {
+                    sig[k * nb + off + j] = 0.0;
+                }
+            }
+        }
+    }
+}
+
+/// The update of a log unknown for a Newton correction `d` (eq. 18 of docs/science/sx.md):
+/// ln(1 + d), i.e. the Newton step in the concentration itself, c ← c·(1 + d), while
+/// d ≥ −½, continued linearly (C¹) below, so a concentration never turns negative. The balance
+/// rows are linear in the concentrations at fixed D, so along directions that leave D alone
+/// (e.g. rescaling a trace tail) this update is exact where the plain log update ln c ← ln c + d
+/// is not.
+#[inline]
+fn log_update(d: f64) -> f64 {
+    if d >= -0.5 {
+        d.ln_1p()
+    } else {
+        -std::f64::consts::LN_2 + 2.0 * (d + 0.5)
+    }
+}
+
+/// Subtracts μ·m from the diagonal of the (row-scaled) Jacobian: the implicit-Euler matrix of
+/// a pseudo-time in which every stage holds one throughput of each component, m = w·(Q_a x +
+/// Q_o y) for the component rows and 1 for the proton rows; closure and Murphree rows are
+/// algebraic (m = 0).
+fn pseudo_transient_shift(sys: &StageSystem<'_>, w: &[f64], mu: f64, jac: &mut BlockTridiagonal) {
+    let (nc, nb) = (sys.nc, sys.nb);
+    let f = &sys.c.flows;
+    for k in 0..sys.n {
+        let blk = &mut jac.diag[k * nb * nb..(k + 1) * nb * nb];
+        for j in 0..nc {
+            let t = f.aqueous_out[k] * sys.x[k * nc + j] + f.organic_out[k] * sys.y[k * nc + j];
+            blk[j * nb + j] -= mu * (w[k * nb + j] * t).min(1.0);
+        }
+        if sys.acid {
+            blk[nc * nb + nc] -= mu;
+        }
+    }
+}
+
+/// Largest step factor α ≤ 1 for which no significant unknown changes by more than `cap` in
+/// log space under [`log_update`].
+fn step_limit(dx: &[f64], sig: &[f64], cap: f64) -> f64 {
+    let up = cap.exp_m1();
+    let down = 0.5 + 0.5 * (cap - std::f64::consts::LN_2);
+    let mut alpha: f64 = 1.0;
+    for (d, s) in dx.iter().zip(sig) {
+        if *s > 0.0 {
+            if *d > up {
+                alpha = alpha.min(up / d);
+            } else if -*d > down {
+                alpha = alpha.min(down / -d);
+            }
+        }
+    }
+    alpha
+}
+
+/// vt = v + log_update(α·dx), negligible traces clipped to ±cap.
+fn apply_step(v: &[f64], dx: &[f64], alpha: f64, sig: &[f64], cap: f64, vt: &mut [f64]) {
+    for i in 0..v.len() {
+        let u = log_update(alpha * dx[i]);
+        vt[i] = v[i] + if sig[i] > 0.0 { u } else { u.clamp(-cap, cap) };
+    }
 }
 
 impl Newton {
@@ -480,6 +587,7 @@ impl Newton {
             k: vec![0.0; mr * mr],
             b: vec![0.0; mr],
             best: vec![0.0; dim],
+            sig: vec![1.0; dim],
         };
         sys.pack(&mut wk.v);
         let mut status = SolveStatus::MaxIterations;
@@ -552,9 +660,7 @@ impl Newton {
                     newton_solve(sys, dx, lu, z, k0, k, b, rec, nb, dim, mr);
                 }
                 if wk.dx.iter().all(|d| d.is_finite()) {
-                    for i in 0..dim {
-                        wk.vt[i] = wk.v[i] + wk.dx[i];
-                    }
+                    apply_step(&wk.v, &wk.dx, 1.0, &wk.sig, self.max_log_step, &mut wk.vt);
                     sys.load(&wk.vt, false);
                     sys.residual(&mut wk.r);
                     let trial =
@@ -578,6 +684,9 @@ impl Newton {
             wk.wl.copy_from_slice(&wk.w);
             factorisations += 1;
             sys.jacobian(&wk.wl, &mut wk.jac, &mut wk.rec);
+            if self.shift > 0.0 {
+                pseudo_transient_shift(sys, &wk.wl, self.shift, &mut wk.jac);
+            }
             if let Err(e) = wk.lu.factor_from(&wk.jac) {
                 tracing::warn!(stage = e.stage, "newton: singular Jacobian block");
                 status = SolveStatus::Stalled;
@@ -591,26 +700,21 @@ impl Newton {
             }
             wk.rhs.copy_from_slice(&wk.dx);
             refined_solve(sys, &mut wk, false, nb, dim, mr);
+            significance(sys, &mut wk.sig);
             let big = wk.dx.iter().fold(0.0f64, |a, d| a.max(d.abs()));
             if !big.is_finite() {
                 status = SolveStatus::Diverged;
                 break;
             }
-            let ndx = norm2(&wk.dx);
+            let ndx = masked_norm2(&wk.dx, &wk.sig);
             // Damping: accept the first step size (halving from the capped full step) that
             // passes Deuflhard's natural monotonicity test: the simplified Newton correction at
             // the trial point, with the same factorisation, shrinks.
-            let mut alpha = if big > self.max_log_step {
-                self.max_log_step / big
-            } else {
-                1.0
-            };
+            let mut alpha = step_limit(&wk.dx, &wk.sig, self.max_log_step);
             let mut accepted = false;
             let mut trial = f64::INFINITY;
             for _ in 0..=self.max_halvings {
-                for i in 0..dim {
-                    wk.vt[i] = wk.v[i] + alpha * wk.dx[i];
-                }
+                apply_step(&wk.v, &wk.dx, alpha, &wk.sig, self.max_log_step, &mut wk.vt);
                 sys.load(&wk.vt, false);
                 sys.residual(&mut wk.r);
                 for i in 0..dim {
@@ -627,7 +731,7 @@ impl Newton {
                 if finite {
                     wk.rhs.copy_from_slice(&wk.dbar);
                     refined_solve(sys, &mut wk, true, nb, dim, mr);
-                    let nbar = norm2(&wk.dbar);
+                    let nbar = masked_norm2(&wk.dbar, &wk.sig);
                     if nbar.is_finite() && (nbar <= (1.0 - 0.25 * alpha) * ndx || ndx < 1e-10) {
                         accepted = true;
                         break;
@@ -857,5 +961,50 @@ impl SteadySolver for Newton {
             sys.update_equilibrium(false);
         }
         self.run(&mut sys, t0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_update_is_the_concentration_newton_step_and_c1() {
+        // ln(1 + d) above −½: c ← c·(1 + d)
+        for d in [-0.5, -0.25, 0.0, 0.3, 2.0, 1e6] {
+            assert!((log_update(d) - f64::ln(1.0 + d)).abs() < 1e-15 * (1.0 + d.abs()));
+        }
+        // continuous and C¹ at −½ (slope 1 / (1 + d) = 2 on both sides)
+        let h = 1e-7;
+        let left = (log_update(-0.5) - log_update(-0.5 - h)) / h;
+        let right = (log_update(-0.5 + h) - log_update(-0.5)) / h;
+        assert!((left - 2.0).abs() < 1e-5 && (right - 2.0).abs() < 1e-5);
+        // strictly increasing and finite far below −1 (a concentration never turns negative)
+        let mut prev = f64::NEG_INFINITY;
+        for i in 0..400 {
+            let d = -10.0 + 0.05 * f64::from(i);
+            let u = log_update(d);
+            assert!(u.is_finite() && u > prev);
+            prev = u;
+        }
+        // first order: the update agrees with d to O(d²)
+        assert!((log_update(1e-6) - 1e-6).abs() < 1e-12);
+    }
+
+    #[test]
+    fn step_limit_caps_significant_unknowns_only() {
+        let cap = 3.0;
+        let dx = [100.0, -10.0, 1e9];
+        // the trace (third) does not limit the step
+        let sig = [1.0, 1.0, 0.0];
+        let a = step_limit(&dx, &sig, cap);
+        let mut vt = [0.0; 3];
+        apply_step(&[0.0; 3], &dx, a, &sig, cap, &mut vt);
+        assert!(vt[0] <= cap + 1e-12 && vt[1] >= -cap - 1e-12);
+        assert!((vt[0] - cap).abs() < 1e-12 || (vt[1] + cap).abs() < 1e-12);
+        // the trace is clipped on its own
+        assert!((vt[2] - cap).abs() < 1e-12);
+        // small steps are not limited
+        assert!((step_limit(&[0.1, -0.2, 0.0], &sig, cap) - 1.0).abs() < 1e-15);
     }
 }
