@@ -376,46 +376,60 @@ impl BandLu {
         self.kl_eff = kle;
         self.ku_eff = kue;
         let (kl, ku) = (kle, kue);
-        let ab = &mut self.ab;
+        let ab = &mut self.ab[..];
         let mut ju = 0usize;
+        // Exclusive ranges and one multiplier slice per column (inclusive ranges and per-pair
+        // re-slicing cost more than the multiply-adds at these small bandwidths).
+        let step = ld - 1;
         for j in 0..dim {
             let km = kl.min(dim - 1 - j);
             let col = j * ld + kv;
             let mut p = 0;
-            let mut best = ab[col].abs();
-            for i in 1..=km {
-                let v = ab[col + i].abs();
-                if v > best {
-                    best = v;
-                    p = i;
+            {
+                let cand = &ab[col..col + km + 1];
+                let mut best = cand[0].abs();
+                for (i, v) in cand.iter().enumerate().skip(1) {
+                    let v = v.abs();
+                    if v > best {
+                        best = v;
+                        p = i;
+                    }
                 }
-            }
-            self.piv[j] = j + p;
-            if !(best > 0.0 && best.is_finite()) {
-                return Err(SingularBlock { stage: j / nb });
+                self.piv[j] = j + p;
+                if !(best > 0.0 && best.is_finite()) {
+                    return Err(SingularBlock { stage: j / nb });
+                }
             }
             ju = ju.max((j + ku + p).min(dim - 1));
             if p != 0 {
-                for c in j..=ju {
-                    let base = c * ld + kv - c;
-                    ab.swap(base + j, base + j + p);
+                // row j ↔ row j + p in columns j..=ju: entry (j, c) at col + (c − j)·step
+                let mut pos = col;
+                for _ in j..ju + 1 {
+                    ab.swap(pos, pos + p);
+                    pos += step;
                 }
+            }
+            if km == 0 {
+                continue;
             }
             let inv = 1.0 / ab[col];
-            for i in 1..=km {
-                ab[col + i] *= inv;
+            let (head, tail) = ab.split_at_mut(col + 1 + km);
+            let l = &mut head[col + 1..];
+            for v in l.iter_mut() {
+                *v *= inv;
             }
-            for c in j + 1..=ju {
-                let base = c * ld + kv - c;
-                let f = ab[base + j];
+            let l = &*l;
+            // column c (> j): entry (j, c) at tail[(c − j)·step − km − 1], rows j+1.. follow
+            let mut start = step - km;
+            for _ in j + 1..ju + 1 {
+                let f = tail[start - 1];
                 if f != 0.0 {
-                    let (lcol, ccol) = ab.split_at_mut(c * ld);
-                    let l = &lcol[col + 1..col + 1 + km];
-                    let dst = &mut ccol[kv + j + 1 - c..kv + j + 1 - c + km];
-                    for (d, lv) in dst.iter_mut().zip(l) {
-                        *d -= lv * f;
+                    let dst = &mut tail[start..start + km];
+                    for i in 0..km {
+                        dst[i] -= l[i] * f;
                     }
                 }
+                start += step;
             }
         }
         Ok(())
