@@ -676,10 +676,13 @@ impl Newton {
                 }
                 r_stale = true;
             }
-            sys.load(&wk.v, true);
             if r_stale {
+                sys.load(&wk.v, true);
                 sys.residual(&mut wk.r);
                 r_stale = false;
+            } else {
+                // the state is that of `wk.v` already (its load was the accepted trial's)
+                sys.update_equilibrium(true);
             }
             wk.wl.copy_from_slice(&wk.w);
             factorisations += 1;
@@ -835,7 +838,8 @@ fn refined_solve(
     newton_solve(sys, x, lu, z, k0, k, b, rec, nb, dim, mr);
     let bnorm = rhs.iter().fold(0.0f64, |a, v| a.max(v.abs()));
     let mut last = f64::INFINITY;
-    for _ in 0..if bar { 1 } else { 4 } {
+    // The monotonicity test only compares norms of the simplified correction: no refinement.
+    for _ in 0..if bar { 0 } else { 4 } {
         jac.matvec(x, corr);
         let bs = nb * nb;
         for (ri, r) in sys.c.recycles.iter().enumerate() {
