@@ -340,9 +340,11 @@ pub struct StepConfig {
     /// Coefficient of variation of the cycle time when `rate` is given \[-\]. Default 0.05.
     #[serde(default = "default_rate_cv")]
     pub rate_cv: f64,
-    /// Mean yield, good mass out / mass in \[-\], in (0, 1].
-    #[serde(rename = "yield")]
-    pub yield_mean: f64,
+    /// Mean yield, good mass out / mass in \[-\], in (0, 1]. Required by the steps that use
+    /// the sheet yield (no `[steps.model]`, `kind = "sheet"`, `"sinter"`, `"gbd"`); optional
+    /// and ignored for the other models (which set their own split).
+    #[serde(rename = "yield", default, skip_serializing_if = "Option::is_none")]
+    pub yield_mean: Option<f64>,
     /// Standard deviation of the per-batch yield \[-\] (normal, clipped to \[0, 1\]). Default 0.
     #[serde(default)]
     pub yield_sd: f64,
@@ -1167,7 +1169,21 @@ impl PlantConfig {
                     check_nonneg(f("rate_cv"), s.rate_cv)?;
                 }
             }
-            check_fraction(f("yield"), s.yield_mean, true)?;
+            let uses_yield = s.model.as_ref().is_none_or(|m| m.spec().uses_sheet_yield());
+            match s.yield_mean {
+                Some(y) => check_fraction(f("yield"), y, true)?,
+                None if uses_yield => {
+                    return Err(bad(
+                        f("yield"),
+                        "(missing)",
+                        &format!(
+                            "step `{}` needs `yield`: its model applies the sheet yield",
+                            s.name
+                        ),
+                    ));
+                }
+                None => {}
+            }
             check_nonneg(f("yield_sd"), s.yield_sd)?;
             check_fraction(
                 f("batch_scrap_probability"),

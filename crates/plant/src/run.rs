@@ -122,7 +122,8 @@ pub struct RunResult {
     pub throughput_t_per_y: f64,
     /// Finished magnets / alloy fed \[-\] (recycled scrap counts once, as fed alloy).
     pub overall_yield: f64,
-    /// Product of the step yields \[-\] (the chain yield of one pass).
+    /// Product of the step yields \[-\] (the chain yield of one pass): the configured
+    /// `yield`, or the measured one of a model step without it.
     pub chain_yield: f64,
     /// The step with the highest OEE performance term (the one that runs nearest its limit).
     pub bottleneck: String,
@@ -415,7 +416,8 @@ pub fn run_replication(cfg: &PlantConfig, rep: u64) -> Result<RunResult, PlantEr
         } else {
             0.0
         };
-        chain *= sc.yield_mean;
+        // a model step without a configured yield counts with its measured one
+        chain *= sc.yield_mean.unwrap_or(y);
         // planned time = scheduled time; up time within it ≈ planned × availability.
         let planned = n * sched * horizon;
         let run_time = planned * avail;

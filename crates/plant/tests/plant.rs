@@ -450,3 +450,60 @@ fn warmup_resets_statistics_and_keeps_the_balance() {
     assert!(rw.throughput_t_per_y > rc.throughput_t_per_y);
     assert!(rw.balance.max_relative_error <= 1e-9);
 }
+
+/// `yield` is required only where the step's model applies the sheet yield (no model,
+/// `sheet`, `sinter`, `gbd`); the error names the field and the step.
+#[test]
+fn yield_is_required_only_by_models_that_use_it() {
+    let m = err(&SIMPLE.replace("yield = 0.9\n", ""));
+    assert!(
+        m.contains("steps[0].yield") && m.contains("(missing)") && m.contains("step `a`"),
+        "{m}"
+    );
+    let reference = repm_plant::REFERENCE_PLANT_TOML;
+    // sinter (the only `yield = 0.97`) and gbd (the first `yield = 0.99`) apply it
+    for (line, step) in [("yield = 0.97\n", "sinter"), ("yield = 0.99\n", "gbd")] {
+        let m = err(&reference.replacen(line, "", 1));
+        assert!(
+            m.contains("yield") && m.contains(&format!("step `{step}`")),
+            "{m}"
+        );
+    }
+    // hd and jet_mill ignore `yield`: without it the plant is valid
+    let text = reference
+        .replacen("yield = 0.995\n", "", 1)
+        .replacen("yield = 0.975\n", "", 1);
+    let c = PlantConfig::from_toml_str(&text, "no-yield.toml").unwrap();
+    assert!(c.steps[1].yield_mean.is_none() && c.steps[2].yield_mean.is_none());
+}
+
+/// The separation plant without the step-level `yield = 1.0` its models ignore gives
+/// bit-identical KPIs (only `chain_yield`, which then counts the measured step yields,
+/// differs).
+#[test]
+fn separation_plant_without_unused_yields_is_bit_identical() {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/plants/ndpr-separation.toml");
+    let text = std::fs::read_to_string(&p).unwrap();
+    let stripped: String = text
+        .lines()
+        .filter(|l| !l.starts_with("yield = 1.0"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(text.lines().count() - stripped.lines().count(), 5);
+    let short = |c: &mut PlantConfig| {
+        c.warmup = 86_400.0;
+        c.horizon = 5.0 * 86_400.0;
+    };
+    let mut a = PlantConfig::from_toml_str(&text, "with.toml").unwrap();
+    let mut b = PlantConfig::from_toml_str(&stripped, "without.toml").unwrap();
+    assert!(b.steps.iter().all(|s| s.yield_mean.is_none()));
+    short(&mut a);
+    short(&mut b);
+    let ra = run_replication(&a, 0).unwrap();
+    let mut rb = run_replication(&b, 0).unwrap();
+    let measured: f64 = rb.steps.iter().map(|s| s.yield_).product();
+    assert_relative_eq!(rb.chain_yield, measured, max_relative = 1e-12);
+    rb.chain_yield = ra.chain_yield;
+    assert_eq!(json(&ra), json(&rb));
+}

@@ -160,6 +160,10 @@ impl GbdModelConfig {
 }
 
 impl StepModelSpec for GbdModelConfig {
+    fn uses_sheet_yield(&self) -> bool {
+        true
+    }
+
     fn validate(&self, ctx: &BuildContext<'_>, field: &str) -> Result<(), PlantError> {
         let f = |k: &str| format!("{field}.{k}");
         self.hre()

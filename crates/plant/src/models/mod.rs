@@ -191,6 +191,11 @@ pub(crate) trait StepModelSpec {
     fn coproduct_names(&self) -> Vec<String> {
         Vec::new()
     }
+    /// Whether the model applies the step's sheet yield (`yield`, `yield_sd`,
+    /// `batch_scrap_probability`), which makes `yield` required. Default false.
+    fn uses_sheet_yield(&self) -> bool {
+        false
+    }
 }
 
 /// The model of a step, `[steps.model] kind = "..."`. Absent = `sheet`.

@@ -93,8 +93,13 @@ impl SheetModel {
                 ))
             })
             .collect::<Result<Vec<_>, PlantError>>()?;
+        let yield_mean = s.yield_mean.ok_or_else(|| PlantError::Invalid {
+            field: format!("steps.{}.yield", s.name),
+            value: "(missing)".into(),
+            reason: "the step's model applies the sheet yield".into(),
+        })?;
         Ok(Self {
-            yield_mean: s.yield_mean,
+            yield_mean,
             yield_sd: s.yield_sd,
             p_scrap: s.batch_scrap_probability,
             additions,
@@ -158,6 +163,10 @@ impl StepModel for SheetModel {
 }
 
 impl StepModelSpec for SheetModelConfig {
+    fn uses_sheet_yield(&self) -> bool {
+        true
+    }
+
     fn validate(&self, _ctx: &BuildContext<'_>, _field: &str) -> Result<(), PlantError> {
         Ok(())
     }

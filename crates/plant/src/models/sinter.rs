@@ -116,6 +116,10 @@ impl SinterModelConfig {
 }
 
 impl StepModelSpec for SinterModelConfig {
+    fn uses_sheet_yield(&self) -> bool {
+        true
+    }
+
     fn validate(&self, ctx: &BuildContext<'_>, field: &str) -> Result<(), PlantError> {
         let f = |k: &str| format!("{field}.{k}");
         let p = TemperatureProgramme::try_from(self.programme.clone())
