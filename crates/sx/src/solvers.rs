@@ -630,7 +630,7 @@ impl Newton {
                 wk.best.copy_from_slice(&wk.v);
             }
             if tiny_steps >= STALL_STEPS || it - best_it >= NO_PROGRESS_STEPS {
-                tracing::warn!(iteration = it, residual = res, "newton: no progress");
+                tracing::debug!(iteration = it, residual = res, "newton: no progress");
                 status = SolveStatus::Stalled;
                 std::mem::swap(&mut wk.v, &mut wk.best);
                 res = best;
@@ -691,7 +691,7 @@ impl Newton {
                 pseudo_transient_shift(sys, &wk.wl, self.shift, &mut wk.jac);
             }
             if let Err(e) = wk.lu.factor_from(&wk.jac) {
-                tracing::warn!(stage = e.stage, "newton: singular Jacobian block");
+                tracing::debug!(stage = e.stage, "newton: singular Jacobian block");
                 status = SolveStatus::Stalled;
                 break;
             }
@@ -743,7 +743,7 @@ impl Newton {
                 alpha *= 0.5;
             }
             if !accepted {
-                tracing::warn!(iteration = it, residual = res, "newton: damping failed");
+                tracing::debug!(iteration = it, residual = res, "newton: damping failed");
                 status = SolveStatus::Stalled;
                 std::mem::swap(&mut wk.v, &mut wk.best);
                 res = best;
@@ -942,7 +942,7 @@ impl SteadySolver for Newton {
                     break;
                 }
                 tol *= 1e-2;
-                tracing::warn!(
+                tracing::debug!(
                     attempt,
                     start_tolerance = tol,
                     "newton stalled: more substitution sweeps, then restart"
