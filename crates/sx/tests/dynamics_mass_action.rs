@@ -239,10 +239,11 @@ fn carrier_changes_keep_the_ledger() {
     // bad input is an error, not a panic, and changes nothing
     assert!(cas.set_feed_flow("nope", 1.0).is_err());
     assert!(cas.set_end_reflux(1.5, 0.0).is_err());
+    // Murphree stages are modelled (tests/dynamics_murphree.rs); an efficiency above 1 is not
     let mut murphree = spec.clone();
-    murphree.sections[0].murphree_efficiency = 0.9;
+    murphree.sections[0].murphree_efficiency = 1.5;
     let err = HoldupCascade::filled(murphree, &fill, IntegratorConfig::default())
-        .expect_err("Murphree stages are not modelled dynamically");
+        .expect_err("a Murphree efficiency above 1");
     assert!(err.to_string().contains("murphree_efficiency"), "{err}");
     // recycles are modelled (tests/dynamics_recycle.rs); one to a missing stage is refused
     let mut recycled = spec;

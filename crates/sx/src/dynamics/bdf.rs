@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{AdvanceOutcome, IntegratorConfig, IntegratorStats, Products, StepMethod};
 use crate::SxError;
-use crate::blocktri::BlockTridiagonal;
+use crate::blocktri::{BandLu, BlockTridiagonal};
 
 /// Variable-step BDF2 coefficients (a0, a1, a2) for step `h` after step `hp`:
 /// `a0 y⁺ + a1 y + a2 y⁻ = h f(y⁺)`; they sum to zero, so linear invariants are kept.
@@ -77,6 +77,9 @@ pub(crate) struct StepMatrix {
     active: bool,
     /// Unfactored copy of `bt` (refinement; only with links).
     t0: Option<BlockTridiagonal>,
+    /// Pivoted band LU used instead of block Thomas (row pivoting across the blocks), for
+    /// stage systems whose blocks are not diagonally dominant (Murphree rows).
+    band: Option<BandLu>,
     /// Z = T⁻¹U, column-major (`m·nb` columns of length `dim`).
     z: Vec<f64>,
     /// LU of the capacitance matrix K = I + VᵀZ (`m·nb` square) and its pivots.
@@ -152,6 +155,7 @@ impl StepMatrix {
             extra: vec![0.0; links.len() * nb * nb],
             rhs: vec![0.0; dim],
             t0: (mr > 0).then(|| BlockTridiagonal::new(n, nb)),
+            band: None,
             z: vec![0.0; mr * dim],
             k: vec![0.0; mr * mr],
             piv: vec![0; mr],
@@ -160,6 +164,21 @@ impl StepMatrix {
             small: vec![0.0; mr],
             active: false,
             links,
+        }
+    }
+
+    /// The same with the pivoted band LU instead of block Thomas.
+    pub(crate) fn new_pivoted(n: usize, nb: usize, links: Vec<(usize, usize)>) -> Self {
+        let mut m = Self::new(n, nb, links);
+        m.band = Some(BandLu::new(n, nb));
+        m
+    }
+
+    /// T⁻¹ x in place with the factors of T.
+    fn t_solve(&self, x: &mut [f64]) {
+        match &self.band {
+            Some(b) => b.solve(x),
+            None => self.bt.solve(x),
         }
     }
 
@@ -204,7 +223,11 @@ impl StepMatrix {
                 .get_or_insert_with(|| BlockTridiagonal::new(self.bt.n_blocks(), nb))
                 .copy_from(&self.bt);
         }
-        if self.bt.factor().is_err() {
+        let ok = match &mut self.band {
+            Some(b) => b.factor_from(&self.bt).is_ok(),
+            None => self.bt.factor().is_ok(),
+        };
+        if !ok {
             return false;
         }
         if mr == 0 {
@@ -217,7 +240,10 @@ impl StepMatrix {
                 let z = &mut self.z[col * dim..(col + 1) * dim];
                 z.fill(0.0);
                 z[to * nb + i] = 1.0;
-                self.bt.solve(z);
+                match &self.band {
+                    Some(b) => b.solve(z),
+                    None => self.bt.solve(z),
+                }
             }
         }
         // K = I + Vᵀ Z, Vᵀ = the extra blocks on the sending stages' columns
@@ -242,7 +268,7 @@ impl StepMatrix {
     /// `x ← J⁻¹ x` with the factors (Woodbury: `x = y − Z K⁻¹ Vᵀ y`, `y = T⁻¹ x`).
     fn apply_inverse(&mut self, x: &mut [f64]) {
         let (nb, dim, mr) = self.dims();
-        self.bt.solve(x);
+        self.t_solve(x);
         if mr == 0 {
             return;
         }

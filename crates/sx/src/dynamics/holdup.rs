@@ -21,7 +21,9 @@
 //! returned at fixed flow to a stage in the same phase) are inflows of the outlet stage's
 //! composition into the receiving stage: blocks outside the band of the Newton matrix, solved
 //! by a Woodbury correction on the block-Thomas factors (eq. SX-T9); the inert carriers close
-//! the recycle loops exactly; an outage stops the recycles with every other flow. End reflux
+//! the recycle loops exactly; an outage stops the recycles with every other flow. Sections
+//! with a Murphree efficiency E < 1 add the actual organic y of every stage as C more log
+//! unknowns with the algebraic rows of eq. 14 (factored by the pivoted band LU). End reflux
 //! (the organic product's metal returned to stage 0's aqueous, the raffinate's metal to stage
 //! N−1's aqueous) gives start-up at total reflux.
 
@@ -183,6 +185,15 @@ struct Plant {
     nc: usize,
     nb: usize,
     acid: bool,
+    /// Whether some stage has a Murphree efficiency below 1 (then every stage carries its
+    /// actual organic y as C extra unknowns at offset `oy`).
+    mur: bool,
+    /// Offset of y in a stage block (`nc` or `nc + 2`).
+    oy: usize,
+    /// Murphree efficiency per stage \[-\].
+    eff: Vec<f64>,
+    /// Organic-feed metal per stage and component \[mol·s⁻¹\].
+    feed_org: Vec<f64>,
     z: Vec<f64>,
     nu: Vec<f64>,
     va: Vec<f64>,
@@ -232,19 +243,13 @@ impl Plant {
         let n = cascade.n_stages();
         let nc = cascade.n_components();
         let acid = cascade.acid_tracked();
-        let nb = if acid { nc + 2 } else { nc };
+        let mur = cascade.has_murphree();
+        let oy = if acid { nc + 2 } else { nc };
+        let nb = if mur { oy + nc } else { oy };
+        let eff: Vec<f64> = (0..n).map(|k| cascade.murphree_efficiency(k)).collect();
         let mut va = Vec::with_capacity(n);
         let mut vo = Vec::with_capacity(n);
         for (i, s) in spec.sections.iter().enumerate() {
-            // Equilibrium stages only: a Murphree stage would need its organic outlet as a
-            // state of its own; refuse rather than silently integrate E = 1.
-            if s.murphree_efficiency < 1.0 {
-                return Err(invalid(
-                    &format!("sections[{i}].murphree_efficiency"),
-                    s.murphree_efficiency,
-                    "the dynamic cascade models equilibrium stages only (E = 1)",
-                ));
-            }
             if s.aqueous_holdup <= 0.0 {
                 return Err(invalid(
                     &format!("sections[{i}].aqueous_holdup"),
@@ -263,6 +268,7 @@ impl Plant {
             .collect();
         let idx = |s: &str| cascade.components.iter().position(|c| c.symbol == s);
         let mut feed = vec![0.0; n * nc];
+        let mut feed_org = vec![0.0; n * nc];
         let mut feed_proton = vec![0.0; n];
         let mut aq_feed = vec![0.0; n];
         let mut org_feed = vec![0.0; n];
@@ -295,6 +301,9 @@ impl Plant {
             }
             for j in 0..nc {
                 feed[k * nc + j] += f.flow * conc[j];
+                if f.phase == Phase::Organic {
+                    feed_org[k * nc + j] += f.flow * conc[j];
+                }
             }
         }
         let recycles: Vec<Recycle> = cascade
@@ -431,6 +440,10 @@ impl Plant {
             nc,
             nb,
             acid,
+            mur,
+            oy,
+            eff,
+            feed_org,
             z,
             nu,
             va,
@@ -455,7 +468,13 @@ impl Plant {
 
     /// Newton matrix storage for this plant.
     fn matrix(&self) -> StepMatrix {
-        StepMatrix::new(self.n, self.nb, self.links())
+        if self.mur {
+            // the Murphree rows make the blocks far from diagonally dominant: block Thomas
+            // (pivoting inside blocks only) loses most digits, the band LU pivots across them
+            StepMatrix::new_pivoted(self.n, self.nb, self.links())
+        } else {
+            StepMatrix::new(self.n, self.nb, self.links())
+        }
     }
 
     /// (to, from) stage of every recycle: the Newton matrix blocks outside the band.
@@ -472,8 +491,12 @@ impl Plant {
 /// Per-stage derived quantities (and their log-derivatives) at a state.
 #[derive(Debug, Clone)]
 struct Eval {
+    /// Actual organic (y* = D x on equilibrium stages, the state y on Murphree cascades).
     y: Vec<f64>,
     dy: Vec<f64>,
+    /// Equilibrium organic y* = D x and its log-derivatives (Murphree cascades only).
+    ys: Vec<f64>,
+    dys: Vec<f64>,
     ht: Vec<f64>,
     dht: Vec<f64>,
     p: Vec<f64>,
@@ -490,6 +513,8 @@ impl Eval {
         Self {
             y: vec![0.0; n * nc],
             dy: vec![0.0; n * nc * nb],
+            ys: vec![0.0; if pl.mur { n * nc } else { 0 }],
+            dys: vec![0.0; if pl.mur { n * nc * nb } else { 0 }],
             ht: vec![0.0; n],
             dht: vec![0.0; n],
             p: vec![0.0; n],
@@ -547,6 +572,20 @@ impl Eval {
                     }
                 }
             }
+            if pl.mur {
+                // y* kept aside; the stage's organic is its own unknown y (eq. 14)
+                let (a, z) = (k * nc, (k + 1) * nc);
+                self.ys[a..z].copy_from_slice(&self.y[a..z]);
+                self.y[a..z].copy_from_slice(&b[pl.oy..pl.oy + nc]);
+                if derivs {
+                    let (a, z) = (a * nb, z * nb);
+                    self.dys[a..z].copy_from_slice(&self.dy[a..z]);
+                    self.dy[a..z].fill(0.0);
+                    for j in 0..nc {
+                        self.dy[(k * nc + j) * nb + pl.oy + j] = b[pl.oy + j];
+                    }
+                }
+            }
             if pl.acid {
                 let s = pl.sulfate[k];
                 let ka = pl.cascade.ka();
@@ -584,6 +623,9 @@ impl Plant {
             if self.acid {
                 acc[k * nb + nc] = self.va[k] * ev.ht[k] + self.vo[k] * ev.p[k];
                 acc[k * nb + nc + 1] = 0.0;
+            }
+            if self.mur {
+                acc[k * nb + self.oy..(k + 1) * nb].fill(0.0);
             }
         }
     }
@@ -644,6 +686,44 @@ impl Plant {
                         Phase::Aqueous => ev.ht[s],
                         Phase::Organic => ev.p[s],
                     };
+            }
+        }
+        if self.mur {
+            self.murphree_rows(ev, f);
+        }
+    }
+
+    /// Organic entering stage k per component \[mol·m⁻³\] (eq. 15), `None` without flow.
+    fn y_in(&self, ev: &Eval, k: usize, j: usize) -> Option<f64> {
+        let q = self.org_out[k];
+        if q <= 0.0 {
+            return None;
+        }
+        let nc = self.nc;
+        let mut v = self.feed_org[k * nc + j];
+        if k + 1 < self.n {
+            v += self.org_pass[k + 1] * ev.y[(k + 1) * nc + j];
+        }
+        for r in &self.recycles {
+            if r.to == k && r.phase == Phase::Organic {
+                v += r.flow * ev.y[r.from * nc + j];
+            }
+        }
+        Some(v / q)
+    }
+
+    /// Murphree closure rows (eq. 14): `y − y_in − E (y* − y_in)` \[mol·m⁻³\]; a stage without
+    /// organic flow is at equilibrium (`y − y*`).
+    fn murphree_rows(&self, ev: &Eval, f: &mut [f64]) {
+        let (nc, nb, oy) = (self.nc, self.nb, self.oy);
+        for k in 0..self.n {
+            let e = self.eff[k];
+            for j in 0..nc {
+                let (y, ys) = (ev.y[k * nc + j], ev.ys[k * nc + j]);
+                f[k * nb + oy + j] = match self.y_in(ev, k, j) {
+                    Some(yin) => y - yin - e * (ys - yin),
+                    None => y - ys,
+                };
             }
         }
     }
@@ -713,7 +793,11 @@ impl Plant {
             for r in 0..nb {
                 let i = k * nb + r;
                 let closure = self.acid && r == nc + 1;
-                if closure {
+                if self.mur && r >= self.oy {
+                    let j = r - self.oy;
+                    ws.g[i] = ws.f[i];
+                    ws.w[i] = 1.0 / ev.y[k * nc + j].max(ev.ys[k * nc + j]).max(1e-300);
+                } else if closure {
                     ws.g[i] = ws.f[i];
                     ws.w[i] = 1.0 / self.ext_total[k];
                 } else {
@@ -833,6 +917,52 @@ impl Plant {
                         let dpr = &ev.dp[s * nb..(s + 1) * nb];
                         for i in 0..nb {
                             blk[nc * nb + i] = -h * q * dpr[i] * wr;
+                        }
+                    }
+                }
+            }
+        }
+        if self.mur {
+            self.murphree_jacobian(ev, &ws.w, mat);
+        }
+    }
+
+    /// Rows of eq. 14 in the log variables (row-scaled by `w`): own y, −E·y* (−y* without
+    /// organic flow) on the diagonal, −(1 − E)·∂y_in through the organic from stage k+1 (upper
+    /// block) and organic recycles (their blocks).
+    fn murphree_jacobian(&self, ev: &Eval, w: &[f64], mat: &mut StepMatrix) {
+        let (n, nc, nb, oy) = (self.n, self.nc, self.nb, self.oy);
+        let bs = nb * nb;
+        for k in 0..n {
+            let q = self.org_out[k];
+            let e = if q > 0.0 { self.eff[k] } else { 1.0 };
+            for j in 0..nc {
+                let row = oy + j;
+                let wr = w[k * nb + row];
+                let d = &mut mat.bt.diag[k * bs..(k + 1) * bs];
+                let dys = &ev.dys[(k * nc + j) * nb..(k * nc + j + 1) * nb];
+                for i in 0..nb {
+                    d[row * nb + i] = -e * dys[i] * wr;
+                }
+                d[row * nb + oy + j] += ev.y[k * nc + j] * wr;
+                if q <= 0.0 || e >= 1.0 {
+                    continue;
+                }
+                let c = -(1.0 - e) / q;
+                if k + 1 < n {
+                    let o = self.org_pass[k + 1];
+                    let dyr = &ev.dy[((k + 1) * nc + j) * nb..((k + 1) * nc + j + 1) * nb];
+                    let up = &mut mat.bt.upper[k * bs..(k + 1) * bs];
+                    for i in 0..nb {
+                        up[row * nb + i] = c * o * dyr[i] * wr;
+                    }
+                }
+                for (ri, r) in self.recycles.iter().enumerate() {
+                    if r.to == k && r.phase == Phase::Organic {
+                        let dyr = &ev.dy[(r.from * nc + j) * nb..(r.from * nc + j + 1) * nb];
+                        let blk = &mut mat.extra[ri * bs..(ri + 1) * bs];
+                        for i in 0..nb {
+                            blk[row * nb + i] += c * r.flow * dyr[i] * wr;
                         }
                     }
                 }
@@ -1042,6 +1172,21 @@ impl HoldupCascade {
                 acc[k * nb + nc] = me.sys.pl.va[k] * fill.acid;
             }
         }
+        if me.sys.pl.mur {
+            // first guess of the organic: in equilibrium with the fill
+            let oy = me.sys.pl.oy;
+            for k in 0..n {
+                for j in 0..nc {
+                    me.int.u[k * nb + oy + j] = FILL_TRACE;
+                }
+            }
+            me.sys.ws.ev.compute(&me.sys.pl, &me.int.u, false);
+            for k in 0..n {
+                for j in 0..nc {
+                    me.int.u[k * nb + oy + j] = me.sys.ws.ev.ys[k * nc + j].max(FILL_TRACE);
+                }
+            }
+        }
         me.flash(&acc).map_err(|_| {
             invalid(
                 "fill",
@@ -1084,6 +1229,18 @@ impl HoldupCascade {
             if me.sys.pl.acid {
                 me.int.u[k * nb + nc] = profiles.h_plus[k].max(FLOOR);
                 me.int.u[k * nb + nc + 1] = profiles.free_extractant[k].max(FLOOR);
+            }
+            if me.sys.pl.mur {
+                let oy = me.sys.pl.oy;
+                for j in 0..nc {
+                    me.int.u[k * nb + oy + j] = profiles
+                        .organic
+                        .get(k)
+                        .and_then(|r| r.get(j))
+                        .copied()
+                        .unwrap_or(FLOOR)
+                        .max(FLOOR);
+                }
             }
         }
         Ok(me)
@@ -1525,6 +1682,28 @@ mod tests {
         check_jacobian(&spec);
     }
 
+    /// The same on a Murphree cascade (E = 0.7 in the scrub, 0.85 in the extraction section)
+    /// with the recycles: the rows of eq. 14 and their couplings through y_in.
+    #[test]
+    fn jacobian_matches_finite_differences_murphree_with_recycles() {
+        let mut spec = small_spec();
+        spec.sections[0].murphree_efficiency = 0.7;
+        spec.sections[1].murphree_efficiency = 0.85;
+        spec.recycles.push(crate::RecycleSpec {
+            name: "org".into(),
+            from: OutletRef::LoadedOrganic,
+            to_stage: 2,
+            flow: 2e-3,
+        });
+        spec.recycles.push(crate::RecycleSpec {
+            name: "raff".into(),
+            from: OutletRef::Raffinate,
+            to_stage: 1,
+            flow: 5e-4,
+        });
+        check_jacobian(&spec);
+    }
+
     /// A recycle of flow 0 (refused by the spec's validation, injected here) gives the
     /// trajectory without it bit for bit (the Woodbury correction is skipped exactly).
     #[test]
@@ -1563,14 +1742,14 @@ mod tests {
         };
         let pl = Plant::build(&spec, &op, None).unwrap();
         let (n, nb) = (pl.n, pl.nb);
-        assert_eq!(nb, 6 + 2);
+        assert_eq!(nb, if pl.mur { 6 + 2 + 6 } else { 6 + 2 });
         let m = n * nb;
         let mut u = vec![0.0; m];
         for k in 0..n {
             for r in 0..nb {
                 u[k * nb + r] = 5.0 * (1.3 + ((k * 7 + r * 3) as f64).sin());
             }
-            u[k * nb + nb - 1] = 200.0 + 10.0 * k as f64;
+            u[k * nb + pl.nc + 1] = 200.0 + 10.0 * k as f64;
         }
         let acc_old: Vec<f64> = (0..m).map(|i| 3.0 + (i as f64).cos()).collect();
         for (alpha, h) in [(1.5, 700.0), (1.0, 0.0)] {
