@@ -1,30 +1,10 @@
 //! End-to-end tests of the `repm` binary: run, validate, compare, exit codes and messages.
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
-const REFERENCE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../examples/plants/ndfeb-2000tpa.toml"
-);
-
-fn repm(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_repm"))
-        .args(args)
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("runs the binary")
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("repm-cli-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+mod common;
+use common::{REFERENCE, repm, stderr, tmp};
 
 /// Writes the reference plant with `from` replaced by `to` and returns its path.
 fn broken(name: &str, from: &str, to: &str) -> PathBuf {

@@ -2,26 +2,14 @@
 //! with the parquet reader holds exactly (bit for bit) the values of the merged `--json`.
 #![cfg(feature = "parquet")]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
 
 use arrow_array::{Array, Float64Array, RecordBatch, StringArray, UInt32Array, UInt64Array};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use repm_plant::Experiment;
 
-fn repm(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_repm"))
-        .args(args)
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("runs the binary")
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("repm-cli-parquet-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
-}
+mod common;
+use common::{repm, tmp};
 
 fn read(path: &Path) -> RecordBatch {
     let f = std::fs::File::open(path).unwrap();

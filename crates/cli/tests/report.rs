@@ -2,30 +2,9 @@
 //! failed run leaves a previous report intact.
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
 
-const REFERENCE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../examples/plants/ndfeb-2000tpa.toml"
-);
-
-fn repm(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_repm"))
-        .args(args)
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("runs the binary")
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("repm-cli-report-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+mod common;
+use common::{REFERENCE, repm, stderr, tmp};
 
 /// The reference plant with a short warm-up and horizon, `from` replaced by `to`.
 fn plant(name: &str, from: &str, to: &str) -> PathBuf {

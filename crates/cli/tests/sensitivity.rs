@@ -3,30 +3,9 @@
 //! and the value; `--json`, `--csv` and `--html` (with the tornado) are written.
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
 
-const REFERENCE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../examples/plants/ndfeb-2000tpa.toml"
-);
-
-fn repm(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_repm"))
-        .args(args)
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("runs the binary")
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("repm-cli-sensitivity-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+mod common;
+use common::{REFERENCE, repm, stderr, tmp};
 
 /// The reference plant with a 20-day warm-up (instead of 30) and a 10-day horizon.
 fn short_plant() -> PathBuf {

@@ -1,21 +1,12 @@
 //! End-to-end tests of `repm sx design`: exit codes and messages for bad arguments, the
 //! Fenske minimum stages against the closed form, Xu's and the rigorous design in `--json`.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use approx::assert_relative_eq;
 
-fn repm(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_repm"))
-        .args(args)
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("runs the binary")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+mod common;
+use common::{repm, stderr};
 
 fn design(beta: &str, feed: &str, pa: &str, pb: &str, extra: &[&str]) -> Output {
     let mut args = vec![

@@ -953,25 +953,7 @@ impl PlantConfig {
     /// the field); [`PlantError::Invalid`] from [`validate`](Self::validate), with the line of
     /// the field where it can be found.
     pub fn from_toml_str(text: &str, file: &str) -> Result<Self, PlantError> {
-        let cfg: PlantConfig = toml::from_str(text).map_err(|e| {
-            let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((0, 0));
-            let src = text
-                .lines()
-                .nth(line.saturating_sub(1))
-                .unwrap_or("")
-                .trim();
-            let message = if src.is_empty() {
-                e.message().trim().to_owned()
-            } else {
-                format!("{} (in `{src}`)", e.message().trim())
-            };
-            PlantError::Parse {
-                file: file.to_owned(),
-                line,
-                column,
-                message,
-            }
-        })?;
+        let cfg: PlantConfig = toml::from_str(text).map_err(|e| toml_error(text, file, &e))?;
         cfg.validate().map_err(|e| match e {
             PlantError::Invalid {
                 field,
@@ -1349,6 +1331,28 @@ pub fn parse_time_span(what: &str, s: &str) -> Result<f64, PlantError> {
     }
 }
 
+/// A TOML/serde error of `text` (read from `file`) as [`PlantError::Parse`]: line and column
+/// of the error's span and the message with the offending source line.
+pub(crate) fn toml_error(text: &str, file: &str, e: &toml::de::Error) -> PlantError {
+    let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((0, 0));
+    let src = text
+        .lines()
+        .nth(line.saturating_sub(1))
+        .unwrap_or("")
+        .trim();
+    let message = if src.is_empty() {
+        e.message().trim().to_owned()
+    } else {
+        format!("{} (in `{src}`)", e.message().trim())
+    };
+    PlantError::Parse {
+        file: file.to_owned(),
+        line,
+        column,
+        message,
+    }
+}
+
 fn read(path: &std::path::Path) -> Result<String, PlantError> {
     std::fs::read_to_string(path).map_err(|e| PlantError::Io {
         path: path.display().to_string(),
@@ -1357,15 +1361,8 @@ fn read(path: &std::path::Path) -> Result<String, PlantError> {
 }
 
 fn parse_table(text: &str, file: &str) -> Result<toml::Table, PlantError> {
-    text.parse::<toml::Table>().map_err(|e| {
-        let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((0, 0));
-        PlantError::Parse {
-            file: file.to_owned(),
-            line,
-            column,
-            message: e.message().trim().to_owned(),
-        }
-    })
+    text.parse::<toml::Table>()
+        .map_err(|e| toml_error(text, file, &e))
 }
 
 /// Line of the override key that set `field` (`steps[4].units` ← `"steps.sinter.units"`), or

@@ -99,18 +99,7 @@ impl SensitivitySpec {
     /// # Errors
     /// [`PlantError::Parse`] with file, line and column for bad TOML or an unknown field.
     pub fn from_toml_str(text: &str, file: &str) -> Result<Self, PlantError> {
-        toml::from_str(text).map_err(|e| {
-            let (line, column) = e
-                .span()
-                .map(|s| crate::config::line_col(text, s.start))
-                .unwrap_or((0, 0));
-            PlantError::Parse {
-                file: file.to_owned(),
-                line,
-                column,
-                message: e.message().trim().to_owned(),
-            }
-        })
+        toml::from_str(text).map_err(|e| crate::config::toml_error(text, file, &e))
     }
 }
 

@@ -83,28 +83,8 @@ impl ShardFile {
     /// [`PlantError::Parse`] for bad TOML or records that do not match the schema,
     /// [`PlantError::InvalidAt`] for another format version.
     pub fn from_toml_str(text: &str, file: &str) -> Result<Self, PlantError> {
-        let s: ShardFile = toml::from_str(text).map_err(|e| {
-            let (line, column) = e
-                .span()
-                .map(|s| crate::config::line_col(text, s.start))
-                .unwrap_or((0, 0));
-            let src = text
-                .lines()
-                .nth(line.saturating_sub(1))
-                .unwrap_or("")
-                .trim();
-            let message = if src.is_empty() {
-                e.message().trim().to_owned()
-            } else {
-                format!("{} (in `{src}`)", e.message().trim())
-            };
-            PlantError::Parse {
-                file: file.to_owned(),
-                line,
-                column,
-                message,
-            }
-        })?;
+        let s: ShardFile =
+            toml::from_str(text).map_err(|e| crate::config::toml_error(text, file, &e))?;
         if s.manifest.format != SHARD_FORMAT {
             return Err(PlantError::InvalidAt {
                 file: file.to_owned(),

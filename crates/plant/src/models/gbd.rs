@@ -210,14 +210,9 @@ pub(crate) struct GbdModel {
 
 impl GbdModel {
     fn at(&self, factor: f64) -> GbdPoint {
-        let x = factor.clamp(FACTORS[0], FACTORS[FACTORS.len() - 1]);
-        let k = FACTORS
-            .windows(2)
-            .position(|w| x <= w[1])
-            .unwrap_or(FACTORS.len() - 2);
-        let t = (x - FACTORS[k]) / (FACTORS[k + 1] - FACTORS[k]);
+        let (k, t) = super::table_bracket(&FACTORS, factor);
         let (a, b) = (self.table[k], self.table[k + 1]);
-        let l = |u: f64, v: f64| u + t * (v - u);
+        let l = |u: f64, v: f64| super::lerp(u, v, t);
         GbdPoint {
             applied: l(a.applied, b.applied),
             absorbed: l(a.absorbed, b.absorbed),

@@ -191,14 +191,9 @@ pub(crate) struct HdModel {
 
 impl HdModel {
     fn at(&self, factor: f64) -> Point {
-        let x = factor.clamp(FACTORS[0], FACTORS[FACTORS.len() - 1]);
-        let k = FACTORS
-            .windows(2)
-            .position(|w| x <= w[1])
-            .unwrap_or(FACTORS.len() - 2);
-        let t = (x - FACTORS[k]) / (FACTORS[k + 1] - FACTORS[k]);
+        let (k, t) = super::table_bracket(&FACTORS, factor);
         let (a, b) = (self.table[k], self.table[k + 1]);
-        let l = |u: f64, v: f64| u + t * (v - u);
+        let l = |u: f64, v: f64| super::lerp(u, v, t);
         Point {
             h_retained: l(a.h_retained, b.h_retained),
             h2_supplied: l(a.h2_supplied, b.h2_supplied),

@@ -438,6 +438,24 @@ pub(crate) mod props {
     }
 }
 
+/// Where `x` falls in the ascending response-table abscissae `xs` (≥ 2 points): `(k, t)` with
+/// the value `v[k] + t·(v[k+1] − v[k])` (linear interpolation); `x` is clamped to
+/// `[xs[0], xs[last]]`, so the table's end values hold outside it.
+pub(crate) fn table_bracket(xs: &[f64], x: f64) -> (usize, f64) {
+    let n = xs.len();
+    if n < 2 {
+        return (0, 0.0);
+    }
+    let x = x.clamp(xs[0], xs[n - 1]);
+    let k = xs.windows(2).position(|w| x <= w[1]).unwrap_or(n - 2);
+    (k, (x - xs[k]) / (xs[k + 1] - xs[k]))
+}
+
+/// `u + t·(v − u)` \[unit of u and v\].
+pub(crate) fn lerp(u: f64, v: f64, t: f64) -> f64 {
+    u + t * (v - u)
+}
+
 /// Name → kg map helper for co-products (deterministic order).
 pub(crate) fn add_named(map: &mut BTreeMap<String, ElementVector>, name: &str, v: &ElementVector) {
     match map.get_mut(name) {
@@ -493,4 +511,30 @@ where
         m.push((id, key, Box::new(v.clone())));
     }
     Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use approx::assert_relative_eq;
+
+    use super::{lerp, table_bracket};
+
+    #[test]
+    fn table_bracket_interpolates_and_clamps() {
+        let xs = [0.6, 0.8, 1.0, 1.4];
+        let v = [1.0, 3.0, 4.0, 0.0];
+        let at = |x: f64| {
+            let (k, t) = table_bracket(&xs, x);
+            lerp(v[k], v[k + 1], t)
+        };
+        assert_relative_eq!(at(0.7), 2.0, max_relative = 1e-12);
+        assert_relative_eq!(at(1.2), 2.0, max_relative = 1e-12);
+        for (x, want) in xs.iter().zip(v) {
+            assert_relative_eq!(at(*x), want, max_relative = 1e-12);
+        }
+        // clamped to the end values outside the table
+        assert_relative_eq!(at(0.1), 1.0);
+        assert_relative_eq!(at(9.0), 0.0);
+        assert_eq!(table_bracket(&[1.0], 2.0), (0, 0.0));
+    }
 }
