@@ -330,21 +330,27 @@ impl BandLu {
         let kv = kl + ku;
         // Actual bandwidths first, so only the band that the factorisation touches (kl_eff
         // below the diagonal, kl_eff + ku_eff above it after pivoting fill) is cleared.
+        // (Per row: the first nonzero from the far end decides; no search beyond it.)
         let (mut kle, mut kue) = (0usize, 0usize);
         for k in 0..nblk {
             for r in 0..nb {
-                for c in 0..nb {
-                    if a.diag[k * bs + r * nb + c] != 0.0 {
-                        if r >= c {
-                            kle = kle.max(r - c);
-                        } else {
-                            kue = kue.max(c - r);
-                        }
-                    }
-                    if k > 0 && a.lower[k * bs + r * nb + c] != 0.0 {
+                let row = k * bs + r * nb;
+                let d = &a.diag[row..row + nb];
+                if let Some(c) = (0..r).find(|&c| d[c] != 0.0) {
+                    kle = kle.max(r - c);
+                }
+                if let Some(c) = (r + 1..nb).rev().find(|&c| d[c] != 0.0) {
+                    kue = kue.max(c - r);
+                }
+                if k > 0 {
+                    let l = &a.lower[row..row + nb];
+                    if let Some(c) = (0..nb).find(|&c| l[c] != 0.0) {
                         kle = kle.max(nb + r - c);
                     }
-                    if k + 1 < nblk && a.upper[k * bs + r * nb + c] != 0.0 {
+                }
+                if k + 1 < nblk {
+                    let u = &a.upper[row..row + nb];
+                    if let Some(c) = (0..nb).rev().find(|&c| u[c] != 0.0) {
                         kue = kue.max(nb + c - r);
                     }
                 }
@@ -355,20 +361,26 @@ impl BandLu {
         for col in self.ab.chunks_exact_mut(ld) {
             col[lo..=hi].fill(0.0);
         }
+        // Entry (i, j) sits at kv + i + j·(ld − 1): along a row, consecutive columns are
+        // ld − 1 apart.
+        let step = ld - 1;
         for k in 0..nblk {
             for r in 0..nb {
                 let i = k * nb + r;
-                for c in 0..nb {
-                    let j = k * nb + c;
-                    self.ab[j * ld + kv + i - j] = a.diag[k * bs + r * nb + c];
-                    if k > 0 {
-                        let j = (k - 1) * nb + c;
-                        self.ab[j * ld + kv + i - j] = a.lower[k * bs + r * nb + c];
+                let row = k * bs + r * nb;
+                let mut put = |blk: &[f64], j0: usize| {
+                    let mut pos = kv + i + j0 * step;
+                    for &v in &blk[row..row + nb] {
+                        self.ab[pos] = v;
+                        pos += step;
                     }
-                    if k + 1 < nblk {
-                        let j = (k + 1) * nb + c;
-                        self.ab[j * ld + kv + i - j] = a.upper[k * bs + r * nb + c];
-                    }
+                };
+                put(&a.diag, k * nb);
+                if k > 0 {
+                    put(&a.lower, (k - 1) * nb);
+                }
+                if k + 1 < nblk {
+                    put(&a.upper, (k + 1) * nb);
                 }
             }
         }
