@@ -6,8 +6,8 @@
 
 use repm_des::{Context, Event, Model, Port, Ports};
 use repm_sx::dynamics::des_model::{CascadeCommand, CascadeNotice};
-use repm_sx::dynamics::{Fill, HoldupCascade};
-use repm_sx::{CascadeSpec, DrawSpec, Phase, cases};
+use repm_sx::dynamics::{Fill, HoldupCascade, IntegratorConfig};
+use repm_sx::{CascadeSpec, DrawSpec, Newton, Phase, SteadySolver, cases};
 
 /// One day \[s\].
 pub(crate) const DAY: f64 = 86_400.0;
@@ -110,4 +110,32 @@ pub(crate) fn ledger_errors(cas: &HoldupCascade, init: &[f64]) -> Vec<f64> {
             (h[j] + o - i - init[j]).abs() / scale
         })
         .collect()
+}
+
+/// Integrates the cascade from its feed fill to t = 1e10 s (step up to 1e8 s) and returns the
+/// largest relative difference from the steady-state Newton solution of the same spec (public
+/// API) over the aqueous and organic concentrations, the free H⁺ and the free extractant.
+pub(crate) fn long_time_limit_error(spec: CascadeSpec) -> f64 {
+    let sol = Newton::default().solve(&spec.validate().unwrap());
+    assert!(sol.status.is_converged(), "{:?}", sol.status);
+    let cfg = IntegratorConfig {
+        h_max: 1e8,
+        ..IntegratorConfig::default()
+    };
+    let fill = feed_fill(&spec);
+    let mut cas = HoldupCascade::filled(spec, &fill, cfg).unwrap();
+    cas.advance_to(1e10).unwrap();
+    let p = &sol.profiles;
+    let org = cas.organic();
+    let nc = cas.n_components();
+    let mut worst: f64 = 0.0;
+    for k in 0..cas.n_stages() {
+        for j in 0..nc {
+            worst = worst.max(rel(cas.aqueous(k, j), p.aqueous[k][j]));
+            worst = worst.max(rel(org[k * nc + j], p.organic[k][j]));
+        }
+        worst = worst.max(rel(cas.h_plus(k), p.h_plus[k]));
+        worst = worst.max(rel(cas.free_extractant(k), p.free_extractant[k]));
+    }
+    worst
 }
