@@ -395,7 +395,9 @@ pub struct Newton {
     pub initial_damping: f64,
     /// Anderson depth of those sweeps (default 5, see [`SuccessiveSubstitution`]).
     pub anderson_depth: usize,
-    /// Largest change of any log unknown in one step (default 3, i.e. a factor e³ ≈ 20).
+    /// Largest change of any log unknown in one step (default 3, i.e. a factor e³ ≈ 20): the
+    /// whole step is shortened to respect it for significant unknowns; concentrations below
+    /// 1e-14 of their stage are clipped to it on their own.
     pub max_log_step: f64,
     /// Maximum step halvings (default 30).
     pub max_halvings: usize,

@@ -7,13 +7,13 @@
 use std::time::Duration;
 
 use repm_des::{SimTime, Simulation};
+use repm_sx::CascadeSpec;
 use repm_sx::dynamics::des_model::{
     CascadeCommand, CascadeDynamics, CascadeModel, CascadeModelConfig, CommandSchedule,
 };
 use repm_sx::dynamics::{
     AdvanceOutcome, Fill, HoldupCascade, IntegratorConfig, prnd_mass_action_case,
 };
-use repm_sx::CascadeSpec;
 
 mod common;
 use common::{DAY, Msg, case_b_cut, feed_fill, ledger_errors, long_time_limit_error, rel};
