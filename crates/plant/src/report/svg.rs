@@ -213,6 +213,31 @@ fn text(o: &mut String, x: f64, y: f64, anchor: &str, extra: &str, s: &str) {
     );
 }
 
+/// The left axis' tick labels, right-aligned 6 px left of the plot.
+fn y_tick_labels(o: &mut String, ticks: &[(f64, String)], axis: &Axis, px0: f64) {
+    o.push_str("<g class=\"y-ticks\" font-size=\"11\">");
+    for (v, l) in ticks {
+        text(o, px0 - 6.0, axis.map(*v) + 4.0, "end", "", l);
+    }
+    o.push_str("</g>");
+}
+
+/// The left axis' label, rotated, centred on the plot height.
+fn y_axis_label(o: &mut String, py0: f64, py1: f64, label: &str) {
+    let ym = (py0 + py1) / 2.0;
+    text(
+        o,
+        18.0,
+        ym,
+        "middle",
+        &format!(
+            " class=\"axis-label\" transform=\"rotate(-90 18 {})\"",
+            c(ym)
+        ),
+        label,
+    );
+}
+
 fn chart_title(o: &mut String, w: f64, title: &str) {
     text(
         o,
@@ -430,11 +455,8 @@ impl LineChart {
         for (v, l) in &xt {
             text(&mut o, xa.map(*v), py0 + 16.0, "middle", "", l);
         }
-        o.push_str("</g><g class=\"y-ticks\" font-size=\"11\">");
-        for (v, l) in &yt {
-            text(&mut o, px0 - 6.0, ya.map(*v) + 4.0, "end", "", l);
-        }
         o.push_str("</g>");
+        y_tick_labels(&mut o, &yt, &ya, px0);
         text(
             &mut o,
             (px0 + px1) / 2.0,
@@ -443,18 +465,7 @@ impl LineChart {
             " class=\"axis-label\"",
             &self.x_label,
         );
-        let ym = (py0 + py1) / 2.0;
-        text(
-            &mut o,
-            18.0,
-            ym,
-            "middle",
-            &format!(
-                " class=\"axis-label\" transform=\"rotate(-90 18 {})\"",
-                c(ym)
-            ),
-            &self.y_label,
-        );
+        y_axis_label(&mut o, py0, py1, &self.y_label);
         let ya2 = if has_right {
             let (a, b) = yrange(YAxis::Right, false).unwrap_or((0.0, 1.0));
             let (lo, hi, t) = axis_ticks(a, b, false, 6);
@@ -470,7 +481,7 @@ impl LineChart {
                 text(&mut o, px1 + 6.0, ax.map(*v) + 4.0, "start", "", l);
             }
             o.push_str("</g>");
-            let xr = w - 14.0;
+            let (xr, ym) = (w - 14.0, (py0 + py1) / 2.0);
             text(
                 &mut o,
                 xr,
@@ -650,23 +661,9 @@ impl BarChart {
                 c(y)
             );
         }
-        o.push_str("</g><g class=\"y-ticks\" font-size=\"11\">");
-        for (v, l) in &yt {
-            text(&mut o, px0 - 6.0, ya.map(*v) + 4.0, "end", "", l);
-        }
         o.push_str("</g>");
-        let ym = (py0 + py1) / 2.0;
-        text(
-            &mut o,
-            18.0,
-            ym,
-            "middle",
-            &format!(
-                " class=\"axis-label\" transform=\"rotate(-90 18 {})\"",
-                c(ym)
-            ),
-            &self.y_label,
-        );
+        y_tick_labels(&mut o, &yt, &ya, px0);
+        y_axis_label(&mut o, py0, py1, &self.y_label);
         let n = self.categories.len().max(1) as f64;
         let slot = (px1 - px0) / n;
         let ng = self.groups.len().max(1) as f64;
