@@ -1000,24 +1000,24 @@ mod tests {
         }
     }
 
+    /// `spec` (a two-section case: feed to the first extraction stage, organic to the last)
+    /// cut to `scrub` + `extraction` stages.
+    fn shrunk(mut s: crate::CascadeSpec, scrub: usize, extraction: usize) -> crate::CascadeSpec {
+        s.sections[0].stages = scrub;
+        s.sections[1].stages = extraction;
+        s.feeds[0].stage = scrub;
+        s.feeds[2].stage = scrub + extraction - 1;
+        s
+    }
+
     #[test]
     fn jacobian_matches_finite_differences_saturated_beta() {
-        let mut s = cases::bench_case_a();
-        s.sections[0].stages = 3;
-        s.sections[1].stages = 3;
-        s.feeds[0].stage = 3;
-        s.feeds[2].stage = 5;
-        check_jacobian(s);
+        check_jacobian(shrunk(cases::bench_case_a(), 3, 3));
     }
 
     #[test]
     fn jacobian_matches_finite_differences_at_the_solution_of_case_b() {
-        let mut s = cases::bench_case_b();
-        s.sections[0].stages = 4;
-        s.sections[1].stages = 4;
-        s.feeds[0].stage = 4;
-        s.feeds[2].stage = 7;
-        check_jacobian_at(s, true);
+        check_jacobian_at(shrunk(cases::bench_case_b(), 4, 4), true);
     }
 
     #[test]
@@ -1027,13 +1027,9 @@ mod tests {
 
     #[test]
     fn jacobian_matches_finite_differences_murphree_saturated_beta() {
-        let mut s = cases::bench_case_a();
-        s.sections[0].stages = 3;
-        s.sections[1].stages = 3;
+        let mut s = shrunk(cases::bench_case_a(), 3, 3);
         s.sections[0].murphree_efficiency = 0.7;
         s.sections[1].murphree_efficiency = 0.9;
-        s.feeds[0].stage = 3;
-        s.feeds[2].stage = 5;
         let c = s.clone().validate().unwrap();
         assert!(c.has_murphree());
         assert_eq!(StageSystem::new(&c).nb, 4);
@@ -1042,13 +1038,9 @@ mod tests {
 
     #[test]
     fn jacobian_matches_finite_differences_murphree_mass_action_with_recycle() {
-        let mut s = cases::bench_case_b();
-        s.sections[0].stages = 3;
-        s.sections[1].stages = 3;
+        let mut s = shrunk(cases::bench_case_b(), 3, 3);
         // one section at E = 1 beside one below: both row kinds in one block layout
         s.sections[1].murphree_efficiency = 0.8;
-        s.feeds[0].stage = 3;
-        s.feeds[2].stage = 5;
         s.feeds[0].sulfate = 500.0;
         s.recycles.push(crate::RecycleSpec {
             name: "org".into(),
@@ -1069,23 +1061,15 @@ mod tests {
 
     #[test]
     fn jacobian_matches_finite_differences_murphree_at_the_solution() {
-        let mut s = cases::bench_case_b();
-        s.sections[0].stages = 4;
-        s.sections[1].stages = 4;
+        let mut s = shrunk(cases::bench_case_b(), 4, 4);
         s.sections[0].murphree_efficiency = 0.85;
         s.sections[1].murphree_efficiency = 0.6;
-        s.feeds[0].stage = 4;
-        s.feeds[2].stage = 7;
         check_jacobian_at(s, true);
     }
 
     #[test]
     fn jacobian_matches_finite_differences_mass_action() {
-        let mut s = cases::bench_case_b();
-        s.sections[0].stages = 3;
-        s.sections[1].stages = 3;
-        s.feeds[0].stage = 3;
-        s.feeds[2].stage = 5;
+        let mut s = shrunk(cases::bench_case_b(), 3, 3);
         s.feeds[0].sulfate = 500.0;
         check_jacobian(s);
     }
