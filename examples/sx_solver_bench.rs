@@ -7,6 +7,7 @@
 //! `-- --export-cases FILE` writes the three case configurations as JSON for the SciPy peer
 //! (`benches/peers/sx_scipy.py`) and exits. `-- b --solver newton` runs one case and one solver
 //! (e.g. under `valgrind --tool=callgrind`, where the repeat loop stops after 0.5 s).
+//! `-- --newton '{"start_tolerance": 1e-4}'` overrides fields of `repm_sx::Newton`.
 //! `-- --repeat N` solves exactly N times (instructions per solve under callgrind =
 //! (I(N = 3) − I(N = 1)) / 2).
 
@@ -50,13 +51,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .enumerate()
         .skip(1)
         .find(|(i, a)| {
-            !a.starts_with("--") && args[i - 1] != "--solver" && args[i - 1] != "--repeat"
+            !a.starts_with("--")
+                && !["--solver", "--repeat", "--newton"].contains(&args[i - 1].as_str())
         })
         .map(|(_, s)| s.as_str());
+    // `-- --newton JSON` overrides Newton settings, e.g. `--newton '{"start_tolerance": 1e-4}'`
+    // (fields of `repm_sx::Newton`; unknown fields are an error).
+    let newton: Newton = match args.iter().position(|a| a == "--newton") {
+        Some(i) => serde_json::from_str(args.get(i + 1).ok_or("--newton needs a JSON object")?)
+            .map_err(|e| format!("--newton: {e}"))?,
+        None => Newton::default(),
+    };
     let solvers: [Box<dyn SteadySolver>; 3] = [
         Box::new(KremserExact),
         Box::new(SuccessiveSubstitution::default()),
-        Box::new(Newton::default()),
+        Box::new(newton),
     ];
     for (name, spec) in cases::bench_cases() {
         if only.is_some_and(|o| o != name) {
