@@ -259,20 +259,30 @@ impl<'c> StageSystem<'c> {
     pub(crate) fn residual(&self, r: &mut [f64]) {
         let (n, nc, nb) = (self.n, self.nc, self.nb);
         let f = &self.c.flows;
+        // Per stage on slices of one length (no bounds checks in the loops); the same
+        // operations in the same order as the balance (10) term by term.
         for k in 0..n {
-            let rk = &mut r[k * nb..(k + 1) * nb];
-            for j in 0..nc {
-                let mut v = self.c.feed[k * nc + j]
-                    - f.aqueous_out[k] * self.x[k * nc + j]
-                    - f.organic_out[k] * self.y[k * nc + j];
-                if k > 0 {
-                    v += f.aqueous_pass[k - 1] * self.x[(k - 1) * nc + j];
-                }
-                if k + 1 < n {
-                    v += f.organic_pass[k + 1] * self.y[(k + 1) * nc + j];
-                }
-                rk[j] = v;
+            let rk = &mut r[k * nb..k * nb + nc];
+            let (qa, qo) = (f.aqueous_out[k], f.organic_out[k]);
+            let xs = &self.x[k * nc..(k + 1) * nc];
+            let ys = &self.y[k * nc..(k + 1) * nc];
+            let fs = &self.c.feed[k * nc..(k + 1) * nc];
+            for (((rj, fj), xj), yj) in rk.iter_mut().zip(fs).zip(xs).zip(ys) {
+                *rj = fj - qa * xj - qo * yj;
             }
+            if k > 0 {
+                let a = f.aqueous_pass[k - 1];
+                for (rj, xj) in rk.iter_mut().zip(&self.x[(k - 1) * nc..k * nc]) {
+                    *rj += a * xj;
+                }
+            }
+            if k + 1 < n {
+                let o = f.organic_pass[k + 1];
+                for (rj, yj) in rk.iter_mut().zip(&self.y[(k + 1) * nc..(k + 2) * nc]) {
+                    *rj += o * yj;
+                }
+            }
+            let rk = &mut r[k * nb..(k + 1) * nb];
             if self.acid {
                 let mut v = self.c.feed_proton[k]
                     - f.aqueous_out[k] * self.htot[k]
@@ -335,14 +345,22 @@ impl<'c> StageSystem<'c> {
         let (nc, nb) = (self.nc, self.nb);
         let f = &self.c.flows;
         for k in 0..self.n {
-            let mut pt = 0.0;
-            for j in 0..nc {
-                let t =
-                    f.aqueous_out[k] * self.x[k * nc + j] + f.organic_out[k] * self.y[k * nc + j];
-                w[k * nb + j] = 1.0 / t.max(self.trace[j]);
-                pt += self.c.components[j].charge * f.organic_out[k] * self.y[k * nc + j];
+            let (qa, qo) = (f.aqueous_out[k], f.organic_out[k]);
+            let xs = &self.x[k * nc..(k + 1) * nc];
+            let ys = &self.y[k * nc..(k + 1) * nc];
+            for (((wj, xj), yj), tr) in w[k * nb..k * nb + nc]
+                .iter_mut()
+                .zip(xs)
+                .zip(ys)
+                .zip(&self.trace)
+            {
+                *wj = 1.0 / (qa * xj + qo * yj).max(*tr);
             }
             if self.acid {
+                let mut pt = 0.0;
+                for (comp, yj) in self.c.components.iter().zip(ys) {
+                    pt += comp.charge * qo * yj;
+                }
                 let t = pt + f.aqueous_out[k] * self.htot[k] + self.c.feed_proton[k].abs();
                 w[k * nb + nc] = if t > 0.0 { 1.0 / t } else { 1.0 };
                 w[k * nb + nc + 1] = 1.0 / self.c.extractant_total[k];
@@ -371,13 +389,19 @@ impl<'c> StageSystem<'c> {
         for k in 0..n {
             let (qa, qo) = (f.aqueous_out[k], f.organic_out[k]);
             let dg = &mut bt.diag[k * bs..(k + 1) * bs];
-            for j in 0..nc {
-                let wr = w[k * nb + j];
-                let dyr = &self.dy[(k * nc + j) * nb..(k * nc + j + 1) * nb];
-                for i in 0..nb {
-                    dg[j * nb + i] = -qo * dyr[i] * wr;
+            let dyk = &self.dy[k * nc * nb..(k + 1) * nc * nb];
+            let xs = &self.x[k * nc..(k + 1) * nc];
+            let ws = &w[k * nb..k * nb + nc];
+            for (j, ((row, dyr), (xj, wr))) in dg
+                .chunks_exact_mut(nb)
+                .zip(dyk.chunks_exact(nb))
+                .zip(xs.iter().zip(ws))
+                .enumerate()
+            {
+                for (d, dv) in row.iter_mut().zip(dyr) {
+                    *d = -qo * dv * wr;
                 }
-                dg[j * nb + j] -= qa * self.x[k * nc + j] * wr;
+                row[j] -= qa * xj * wr;
             }
             if self.acid {
                 let wr = w[k * nb + nc];
@@ -423,11 +447,14 @@ impl<'c> StageSystem<'c> {
             if k + 1 < n {
                 let o = f.organic_pass[k + 1];
                 let up = &mut bt.upper[k * bs..(k + 1) * bs];
-                for j in 0..nc {
-                    let wr = w[k * nb + j];
-                    let dyr = &self.dy[((k + 1) * nc + j) * nb..((k + 1) * nc + j + 1) * nb];
-                    for i in 0..nb {
-                        up[j * nb + i] = o * dyr[i] * wr;
+                let dyn_ = &self.dy[(k + 1) * nc * nb..(k + 2) * nc * nb];
+                for ((row, dyr), wr) in up
+                    .chunks_exact_mut(nb)
+                    .zip(dyn_.chunks_exact(nb))
+                    .zip(&w[k * nb..k * nb + nc])
+                {
+                    for (u, dv) in row.iter_mut().zip(dyr) {
+                        *u = o * dv * wr;
                     }
                 }
                 if self.acid {
