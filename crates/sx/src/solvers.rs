@@ -613,11 +613,14 @@ impl Newton {
         wk.best.copy_from_slice(&wk.v);
         // `wk.r` always holds the residual at `wk.v` (the accepted trial point's residual is
         // reused); `lu_ok` says the factorisation in `wk.lu` (rows scaled by `wk.wl`) may serve
-        // a chord step; `r_stale` that a rejected chord trial overwrote `wk.r`.
-        sys.load(&wk.v, false);
+        // a chord step; `r_stale` that a rejected chord trial overwrote `wk.r`; `derivs` that
+        // the loaded state's derivatives are current (the first load computes them: the first
+        // step needs them unless the start has converged already).
+        sys.load(&wk.v, true);
         sys.residual(&mut wk.r);
         let mut lu_ok = false;
         let mut r_stale = false;
+        let mut derivs = true;
         let mut factorisations = 0usize;
         for it in 0..=self.max_iterations {
             sys.scales(&mut wk.w);
@@ -692,10 +695,11 @@ impl Newton {
                 sys.load(&wk.v, true);
                 sys.residual(&mut wk.r);
                 r_stale = false;
-            } else {
+            } else if !derivs {
                 // the state is that of `wk.v` already (its load was the accepted trial's)
                 sys.update_equilibrium(true);
             }
+            derivs = false;
             wk.wl.copy_from_slice(&wk.w);
             factorisations += 1;
             sys.jacobian(&wk.wl, &mut wk.jac, &mut wk.rec);
