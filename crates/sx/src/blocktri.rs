@@ -372,36 +372,9 @@ impl BandLu {
     /// Copies an unfactored block-tridiagonal matrix in and factors it. Returns the block row
     /// (stage) of the first zero pivot, if any.
     pub(crate) fn factor_from(&mut self, a: &BlockTridiagonal) -> Result<(), SingularBlock> {
-        let (nblk, nb) = (a.n, a.nb);
-        let bs = nb * nb;
         // Actual bandwidths first: the band is stored (and eliminated) only as wide as the
         // matrix needs (the aqueous coupling is nearly diagonal).
-        // (Per row: the first nonzero from the far end decides; no search beyond it.)
-        let (mut kle, mut kue) = (0usize, 0usize);
-        for k in 0..nblk {
-            for r in 0..nb {
-                let row = k * bs + r * nb;
-                let d = &a.diag[row..row + nb];
-                if let Some(c) = (0..r).find(|&c| d[c] != 0.0) {
-                    kle = kle.max(r - c);
-                }
-                if let Some(c) = (r + 1..nb).rev().find(|&c| d[c] != 0.0) {
-                    kue = kue.max(c - r);
-                }
-                if k > 0 {
-                    let l = &a.lower[row..row + nb];
-                    if let Some(c) = (0..nb).find(|&c| l[c] != 0.0) {
-                        kle = kle.max(nb + r - c);
-                    }
-                }
-                if k + 1 < nblk {
-                    let u = &a.upper[row..row + nb];
-                    if let Some(c) = (0..nb).rev().find(|&c| u[c] != 0.0) {
-                        kue = kue.max(nb + c - r);
-                    }
-                }
-            }
-        }
+        let (kle, kue) = dispatch_kl!(a.nb, bandwidths, bandwidths_any, (a));
         let band = self.load(a, kle, kue);
         let (ab, piv) = (&mut self.ab[..], &mut self.piv[..]);
         dispatch_kl!(band.kl, eliminate, eliminate_any, (ab, piv, band))
@@ -409,8 +382,7 @@ impl BandLu {
 
     /// Sizes the band storage for the bandwidths `kl`, `ku` of `a` and copies `a` in.
     fn load(&mut self, a: &BlockTridiagonal, kl: usize, ku: usize) -> Band {
-        let (nblk, nb) = (a.n, a.nb);
-        let bs = nb * nb;
+        let nb = a.nb;
         let dim = self.n;
         let kv = (kl + ku).max((2 * nb).saturating_sub(1));
         let ld = kv + 2 * nb;
@@ -428,27 +400,7 @@ impl BandLu {
         }
         // Entry (i, j) sits at kv + i + j·(ld − 1): along a row, consecutive columns are
         // ld − 1 apart; every entry of a block row lies in the storage of its own column.
-        let step = ld - 1;
-        for k in 0..nblk {
-            for r in 0..nb {
-                let i = k * nb + r;
-                let row = k * bs + r * nb;
-                let mut put = |blk: &[f64], j0: usize| {
-                    let mut pos = kv + i + j0 * step;
-                    for &v in &blk[row..row + nb] {
-                        self.ab[pos] = v;
-                        pos += step;
-                    }
-                };
-                put(&a.diag, k * nb);
-                if k > 0 {
-                    put(&a.lower, (k - 1) * nb);
-                }
-                if k + 1 < nblk {
-                    put(&a.upper, (k + 1) * nb);
-                }
-            }
-        }
+        dispatch_kl!(nb, copy_in, copy_in_any, (&mut self.ab, a, kv, ld - 1));
         Band {
             dim,
             kl,
@@ -482,6 +434,125 @@ impl BandLu {
             back_substitute_any,
             (ab, band, rhs)
         );
+    }
+}
+
+/// Lower and upper bandwidth of the block-tridiagonal matrix `a`, any block size. (Per row:
+/// the first nonzero from the far end decides; no search beyond it.)
+fn bandwidths_any(a: &BlockTridiagonal) -> (usize, usize) {
+    let (nblk, nb) = (a.n, a.nb);
+    let bs = nb * nb;
+    let (mut kl, mut ku) = (0usize, 0usize);
+    for k in 0..nblk {
+        for r in 0..nb {
+            let row = k * bs + r * nb;
+            let d = &a.diag[row..row + nb];
+            if let Some(c) = (0..r).find(|&c| d[c] != 0.0) {
+                kl = kl.max(r - c);
+            }
+            if let Some(c) = (r + 1..nb).rev().find(|&c| d[c] != 0.0) {
+                ku = ku.max(c - r);
+            }
+            if k > 0 {
+                let l = &a.lower[row..row + nb];
+                if let Some(c) = (0..nb).find(|&c| l[c] != 0.0) {
+                    kl = kl.max(nb + r - c);
+                }
+            }
+            if k + 1 < nblk {
+                let u = &a.upper[row..row + nb];
+                if let Some(c) = (0..nb).rev().find(|&c| u[c] != 0.0) {
+                    ku = ku.max(nb + c - r);
+                }
+            }
+        }
+    }
+    (kl, ku)
+}
+
+/// [`bandwidths_any`] for the block size `NB`, on fixed-size block rows.
+fn bandwidths<const NB: usize>(a: &BlockTridiagonal) -> (usize, usize) {
+    let nblk = a.n;
+    let bs = NB * NB;
+    let (mut kl, mut ku) = (0usize, 0usize);
+    for k in 0..nblk {
+        for r in 0..NB {
+            let row = k * bs + r * NB;
+            let d: &[f64; NB] = a.diag[row..row + NB].try_into().expect("block row");
+            if let Some(c) = (0..r).find(|&c| d[c] != 0.0) {
+                kl = kl.max(r - c);
+            }
+            if let Some(c) = (r + 1..NB).rev().find(|&c| d[c] != 0.0) {
+                ku = ku.max(c - r);
+            }
+            if k > 0 {
+                let l: &[f64; NB] = a.lower[row..row + NB].try_into().expect("block row");
+                if let Some(c) = (0..NB).find(|&c| l[c] != 0.0) {
+                    kl = kl.max(NB + r - c);
+                }
+            }
+            if k + 1 < nblk {
+                let u: &[f64; NB] = a.upper[row..row + NB].try_into().expect("block row");
+                if let Some(c) = (0..NB).rev().find(|&c| u[c] != 0.0) {
+                    ku = ku.max(NB + c - r);
+                }
+            }
+        }
+    }
+    (kl, ku)
+}
+
+/// Copies the blocks of `a` into zeroed band storage (diagonal at row `kv` of a stored column,
+/// `step` = ld − 1 between the entries of a matrix row), any block size.
+fn copy_in_any(ab: &mut [f64], a: &BlockTridiagonal, kv: usize, step: usize) {
+    let (nblk, nb) = (a.n, a.nb);
+    let bs = nb * nb;
+    for k in 0..nblk {
+        for r in 0..nb {
+            let i = k * nb + r;
+            let row = k * bs + r * nb;
+            let mut put = |blk: &[f64], j0: usize| {
+                let mut pos = kv + i + j0 * step;
+                for &v in &blk[row..row + nb] {
+                    ab[pos] = v;
+                    pos += step;
+                }
+            };
+            put(&a.diag, k * nb);
+            if k > 0 {
+                put(&a.lower, (k - 1) * nb);
+            }
+            if k + 1 < nblk {
+                put(&a.upper, (k + 1) * nb);
+            }
+        }
+    }
+}
+
+/// [`copy_in_any`] for the block size `NB`, on fixed-size block rows.
+fn copy_in<const NB: usize>(ab: &mut [f64], a: &BlockTridiagonal, kv: usize, step: usize) {
+    let nblk = a.n;
+    let bs = NB * NB;
+    for k in 0..nblk {
+        for r in 0..NB {
+            let i = k * NB + r;
+            let row = k * bs + r * NB;
+            let mut put = |blk: &[f64], j0: usize| {
+                let src: &[f64; NB] = blk[row..row + NB].try_into().expect("block row");
+                let pos = kv + i + j0 * step;
+                let dst = &mut ab[pos..pos + (NB - 1) * step + 1];
+                for c in 0..NB {
+                    dst[c * step] = src[c];
+                }
+            };
+            put(&a.diag, k * NB);
+            if k > 0 {
+                put(&a.lower, (k - 1) * NB);
+            }
+            if k + 1 < nblk {
+                put(&a.upper, (k + 1) * NB);
+            }
+        }
     }
 }
 
@@ -865,6 +936,11 @@ mod tests {
                         // the generic kernels on the same band give the same bits
                         let mut generic = BandLu::new(n, nb);
                         let band = generic.load(&bt, lu.kl, lu.ku);
+                        // the block-size kernels of the bandwidth scan and the copy as well
+                        assert_eq!(bandwidths_any(&bt), (lu.kl, lu.ku));
+                        let mut ab = vec![0.0; generic.ab.len()];
+                        copy_in_any(&mut ab, &bt, band.kv, band.ld - 1);
+                        assert!(ab == generic.ab, "nb {nb}: copy");
                         eliminate_any(&mut generic.ab, &mut generic.piv, band).unwrap();
                         assert!(
                             generic.ab == lu.ab && generic.piv == lu.piv,
