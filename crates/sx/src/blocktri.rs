@@ -7,6 +7,36 @@
 //! nothing. Lower blocks are scanned for zeros, so the mostly diagonal aqueous-coupling blocks
 //! of the stage system cost O(n_b²) instead of O(n_b³). `docs/science/sx.md` §4.3.
 
+/// 1 KiB of zeros, the piece in which the band storage is cleared.
+static ZEROS: [f64; 128] = [0.0; 128];
+
+/// Calls `$f::<K>($args)` for `$k` among the literals listed (the monomorphised kernels),
+/// `$g($args)` otherwise.
+macro_rules! dispatch {
+    ($k:expr, [$($n:literal)*], $f:ident, $g:ident, $args:tt) => {
+        match $k {
+            $($n => $f::<$n> $args,)*
+            _ => $g $args,
+        }
+    };
+}
+
+/// [`dispatch`] on the lower bandwidth or the block size, 1..=16.
+macro_rules! dispatch_kl {
+    ($kl:expr, $f:ident, $g:ident, $args:tt) => {
+        dispatch!($kl, [1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16], $f, $g, $args)
+    };
+}
+
+/// [`dispatch`] on the upper bandwidth of U (kl + ku), 1..=48.
+macro_rules! dispatch_ku {
+    ($ku:expr, $f:ident, $g:ident, $args:tt) => {
+        dispatch!($ku, [1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24
+            25 26 27 28 29 30 31 32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48],
+            $f, $g, $args)
+    };
+}
+
 /// A block-tridiagonal matrix with `n` block rows of size `nb`, and its factorisation.
 ///
 /// Block row k is `lower[k]·x[k−1] + diag[k]·x[k] + upper[k]·x[k+1]`; blocks are row-major
@@ -38,9 +68,9 @@ impl BlockTridiagonal {
         Self {
             n,
             nb,
-            lower: vec![0.0; n * nb * nb],
-            diag: vec![0.0; n * nb * nb],
-            upper: vec![0.0; n * nb * nb],
+            lower: zeroed(n * nb * nb),
+            diag: zeroed(n * nb * nb),
+            upper: zeroed(n * nb * nb),
             piv: vec![0; n * nb],
         }
     }
@@ -81,30 +111,7 @@ impl BlockTridiagonal {
 
     /// `out = A·x` for an *unfactored* matrix.
     pub fn matvec(&self, x: &[f64], out: &mut [f64]) {
-        let (n, nb) = (self.n, self.nb);
-        let bs = nb * nb;
-        for k in 0..n {
-            for i in 0..nb {
-                let mut acc = 0.0;
-                let d = &self.diag[k * bs + i * nb..k * bs + (i + 1) * nb];
-                for p in 0..nb {
-                    acc += d[p] * x[k * nb + p];
-                }
-                if k > 0 {
-                    let l = &self.lower[k * bs + i * nb..k * bs + (i + 1) * nb];
-                    for p in 0..nb {
-                        acc += l[p] * x[(k - 1) * nb + p];
-                    }
-                }
-                if k + 1 < n {
-                    let u = &self.upper[k * bs + i * nb..k * bs + (i + 1) * nb];
-                    for p in 0..nb {
-                        acc += u[p] * x[(k + 1) * nb + p];
-                    }
-                }
-                out[k * nb + i] = acc;
-            }
-        }
+        dispatch_kl!(self.nb, matvec_nb, matvec_any, (self, x, out));
     }
 
     /// Factors in place. Returns the first singular block row, if any.
@@ -181,6 +188,90 @@ impl BlockTridiagonal {
             }
         }
     }
+}
+
+/// `out = A·x` for an unfactored block-tridiagonal matrix, any block size.
+fn matvec_any(a: &BlockTridiagonal, x: &[f64], out: &mut [f64]) {
+    let (n, nb) = (a.n, a.nb);
+    let bs = nb * nb;
+    for k in 0..n {
+        for i in 0..nb {
+            let mut acc = 0.0;
+            let d = &a.diag[k * bs + i * nb..k * bs + (i + 1) * nb];
+            for p in 0..nb {
+                acc += d[p] * x[k * nb + p];
+            }
+            if k > 0 {
+                let l = &a.lower[k * bs + i * nb..k * bs + (i + 1) * nb];
+                for p in 0..nb {
+                    acc += l[p] * x[(k - 1) * nb + p];
+                }
+            }
+            if k + 1 < n {
+                let u = &a.upper[k * bs + i * nb..k * bs + (i + 1) * nb];
+                for p in 0..nb {
+                    acc += u[p] * x[(k + 1) * nb + p];
+                }
+            }
+            out[k * nb + i] = acc;
+        }
+    }
+}
+
+/// [`matvec_any`] for the block size `NB`: the same sums in the same order, on fixed-size
+/// block rows.
+fn matvec_nb<const NB: usize>(a: &BlockTridiagonal, x: &[f64], out: &mut [f64]) {
+    let n = a.n;
+    let bs = NB * NB;
+    let blk = |v: &[f64], at: usize| -> [f64; NB] { v[at..at + NB].try_into().expect("block row") };
+    for k in 0..n {
+        let xk = blk(x, k * NB);
+        let xp = if k > 0 {
+            blk(x, (k - 1) * NB)
+        } else {
+            [0.0; NB]
+        };
+        let xn = if k + 1 < n {
+            blk(x, (k + 1) * NB)
+        } else {
+            [0.0; NB]
+        };
+        let o: &mut [f64; NB] = (&mut out[k * NB..(k + 1) * NB])
+            .try_into()
+            .expect("block row");
+        for (i, oi) in o.iter_mut().enumerate() {
+            let row = k * bs + i * NB;
+            let mut acc = 0.0;
+            let d = blk(&a.diag, row);
+            for p in 0..NB {
+                acc += d[p] * xk[p];
+            }
+            if k > 0 {
+                let l = blk(&a.lower, row);
+                for p in 0..NB {
+                    acc += l[p] * xp[p];
+                }
+            }
+            if k + 1 < n {
+                let u = blk(&a.upper, row);
+                for p in 0..NB {
+                    acc += u[p] * xn[p];
+                }
+            }
+            *oi = acc;
+        }
+    }
+}
+
+/// `len` zeros, written in 1 KiB pieces (vector stores; `vec![0.0; len]` is a calloc, whose
+/// memset of a reused heap block is one `rep stosb` that callgrind counts per byte).
+fn zeroed(len: usize) -> Vec<f64> {
+    let mut v = Vec::with_capacity(len);
+    while v.len() < len {
+        let m = (len - v.len()).min(ZEROS.len());
+        v.extend_from_slice(&ZEROS[..m]);
+    }
+    v
 }
 
 /// Dense LU with partial pivoting, row-major, in place; `false` on a zero or non-finite pivot.
@@ -307,36 +398,6 @@ pub(crate) struct BandLu {
     ld: usize,
     ab: Vec<f64>,
     piv: Vec<usize>,
-}
-
-/// 1 KiB of zeros, the piece in which the band storage is cleared.
-static ZEROS: [f64; 128] = [0.0; 128];
-
-/// Calls `$f::<K>($args)` for `$k` among the literals listed (the monomorphised kernels),
-/// `$g($args)` otherwise.
-macro_rules! dispatch {
-    ($k:expr, [$($n:literal)*], $f:ident, $g:ident, $args:tt) => {
-        match $k {
-            $($n => $f::<$n> $args,)*
-            _ => $g $args,
-        }
-    };
-}
-
-/// [`dispatch`] on the lower bandwidth, 1..=16.
-macro_rules! dispatch_kl {
-    ($kl:expr, $f:ident, $g:ident, $args:tt) => {
-        dispatch!($kl, [1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16], $f, $g, $args)
-    };
-}
-
-/// [`dispatch`] on the upper bandwidth of U (kl + ku), 1..=48.
-macro_rules! dispatch_ku {
-    ($ku:expr, $f:ident, $g:ident, $args:tt) => {
-        dispatch!($ku, [1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24
-            25 26 27 28 29 30 31 32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48],
-            $f, $g, $args)
-    };
 }
 
 /// Shape of the band storage shared by the elimination kernels.
@@ -941,6 +1002,11 @@ mod tests {
                         let mut ab = vec![0.0; generic.ab.len()];
                         copy_in_any(&mut ab, &bt, band.kv, band.ld - 1);
                         assert!(ab == generic.ab, "nb {nb}: copy");
+                        let xs: Vec<f64> = (0..dim).map(|i| (i as f64 * 0.7).cos()).collect();
+                        let (mut y, mut yg) = (vec![0.0; dim], vec![0.0; dim]);
+                        bt.matvec(&xs, &mut y);
+                        matvec_any(&bt, &xs, &mut yg);
+                        assert!(y == yg, "nb {nb}: matvec");
                         eliminate_any(&mut generic.ab, &mut generic.piv, band).unwrap();
                         assert!(
                             generic.ab == lu.ab && generic.piv == lu.piv,
