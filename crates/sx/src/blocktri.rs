@@ -425,7 +425,7 @@ impl BandLu {
             ku: 0,
             kv: 0,
             ld: 1,
-            ab: Vec::with_capacity(dim * (2 * k + 2 * nb)),
+            ab: Vec::with_capacity((dim + 1) * (2 * k + 2 * nb)),
             piv: vec![0; dim],
         }
     }
@@ -453,7 +453,9 @@ impl BandLu {
         self.ld = ld;
         // Zeroed in 1 KiB pieces (small copies run as vector stores; a large fill would be one
         // `rep stosb`, which callgrind counts per byte). The capacity is reserved in `new`.
-        let need = dim * ld;
+        // one spare column: every stored column below the pivot row spans whole `ld − 1`
+        // pieces in the elimination
+        let need = (dim + 1) * ld;
         self.ab.clear();
         while self.ab.len() < need {
             let m = (need - self.ab.len()).min(ZEROS.len());
@@ -744,18 +746,17 @@ fn eliminate<const KL: usize>(
             *v *= inv;
         }
         let l: [f64; KL] = *lm;
-        let mut start = step - KL;
-        for _ in j + 1..ju + 1 {
-            let f = tail[start - 1];
+        // column c = j+1..=ju: entry (j, c), then rows j+1..=j+KL, in pieces of `step`
+        let cols = tail[step - KL - 1..].chunks_exact_mut(step).take(ju - j);
+        for piece in cols {
+            let (f, rest) = piece.split_first_mut().expect("band column");
+            let f = *f;
             if f != 0.0 {
-                let dst: &mut [f64; KL] = (&mut tail[start..start + KL])
-                    .try_into()
-                    .expect("band column");
+                let dst: &mut [f64; KL] = (&mut rest[..KL]).try_into().expect("band column");
                 for i in 0..KL {
                     dst[i] -= l[i] * f;
                 }
             }
-            start += step;
         }
     }
     for j in full..b.dim {
