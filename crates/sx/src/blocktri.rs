@@ -419,14 +419,18 @@ impl BandLu {
     pub(crate) fn new(n: usize, nb: usize) -> Self {
         let dim = n * nb;
         let k = (2 * nb).saturating_sub(1);
+        let mut ab = Vec::with_capacity((dim + 1) * (2 * k + 2 * nb));
+        // a zero diagonal band until the first factorisation (solving with it gives
+        // non-finite values, as with any singular factor, rather than a panic)
+        ab.resize(dim + 1, 0.0);
         Self {
             n: dim,
             kl: 0,
             ku: 0,
             kv: 0,
             ld: 1,
-            ab: Vec::with_capacity((dim + 1) * (2 * k + 2 * nb)),
-            piv: vec![0; dim],
+            ab,
+            piv: (0..dim).collect(),
         }
     }
 
@@ -967,6 +971,14 @@ mod tests {
             }
         }
         (bt, dense)
+    }
+
+    #[test]
+    fn band_lu_solve_before_any_factorisation_does_not_panic() {
+        let lu = BandLu::new(3, 2);
+        let mut x = vec![1.0; 6];
+        lu.solve(&mut x);
+        assert!(x.iter().all(|v| !v.is_finite()));
     }
 
     #[test]
