@@ -117,6 +117,7 @@ struct Anderson {
     have_prev: bool,
     gram: Vec<f64>,
     gamma: Vec<f64>,
+    trial: Vec<f64>,
 }
 
 /// Largest change of any ln D the Anderson extrapolation may add to the damped step.
@@ -143,6 +144,7 @@ impl Anderson {
             have_prev: false,
             gram: vec![0.0; m * m],
             gamma: vec![0.0; m],
+            trial: vec![0.0; if m > 0 { dim } else { 0 }],
         }
     }
 
@@ -206,28 +208,31 @@ impl Anderson {
             ok = self.gamma[..l].iter().all(|v| v.is_finite());
         }
         // u ← g − (1−ω) f − Σ γ_a (ΔG_a − (1−ω) ΔF_a); the extrapolation is used only if it
-        // moves no ln D by more than `ANDERSON_MAX_SHIFT` from the damped step.
+        // moves no ln D by more than `ANDERSON_MAX_SHIFT` from the damped step. One pass: the
+        // extrapolated iterate goes to `trial` while the largest shift is measured.
         if ok && l > 0 {
             let mut shift: f64 = 0.0;
+            let gamma = &self.gamma[..l];
+            let trial = &mut self.trial[..dim];
             for i in 0..dim {
-                let mut c = 0.0;
-                for a in 0..l {
-                    c += self.gamma[a]
-                        * (self.dg[a * dim + i] - (1.0 - omega) * self.df[a * dim + i]);
+                let (mut c, mut gi, mut fi) = (0.0, g[i], u[i]);
+                for (a, ga) in gamma.iter().enumerate() {
+                    let (dg, df) = (self.dg[a * dim + i], self.df[a * dim + i]);
+                    c += ga * (dg - (1.0 - omega) * df);
+                    gi -= ga * dg;
+                    fi -= ga * df;
                 }
                 shift = shift.max(c.abs());
+                trial[i] = gi - (1.0 - omega) * fi;
             }
             ok = shift <= ANDERSON_MAX_SHIFT;
-        }
-        for i in 0..dim {
-            let (mut gi, mut fi) = (g[i], u[i]);
             if ok {
-                for a in 0..l {
-                    gi -= self.gamma[a] * self.dg[a * dim + i];
-                    fi -= self.gamma[a] * self.df[a * dim + i];
-                }
+                u.copy_from_slice(trial);
+                return;
             }
-            u[i] = gi - (1.0 - omega) * fi;
+        }
+        for (ui, gi) in u.iter_mut().zip(g) {
+            *ui = gi - (1.0 - omega) * *ui;
         }
         if !ok {
             self.reset();

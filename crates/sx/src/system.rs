@@ -58,6 +58,10 @@ pub(crate) struct StageSystem<'c> {
     rhs: Vec<f64>,
     col: Vec<f64>,
     cpl: Vec<Coupling>,
+    /// Charge z_j [-] and extractant units n_j [-] per component (copies of the component
+    /// data, contiguous for the sweep kernels).
+    charge: Vec<f64>,
+    units: Vec<f64>,
 }
 
 impl<'c> StageSystem<'c> {
@@ -105,6 +109,8 @@ impl<'c> StageSystem<'c> {
             rhs: vec![0.0; n],
             col: vec![0.0; n],
             cpl: Vec::with_capacity(c.recycles.len()),
+            charge: c.components.iter().map(|q| q.charge).collect(),
+            units: c.components.iter().map(|q| q.extractant_units).collect(),
         }
     }
 
@@ -223,8 +229,13 @@ impl<'c> StageSystem<'c> {
                 model.distribution(&state, d);
             }
             let y = if MV { &mut self.ys } else { &mut self.y };
+            let (yk, dk, xk) = (
+                &mut y[k * nc..(k + 1) * nc],
+                &self.d[k * nc..(k + 1) * nc],
+                &self.x[k * nc..(k + 1) * nc],
+            );
             for j in 0..nc {
-                y[k * nc + j] = self.d[k * nc + j] * self.x[k * nc + j];
+                yk[j] = dk[j] * xk[j];
             }
             if self.acid {
                 let h = self.h[k];
@@ -232,8 +243,9 @@ impl<'c> StageSystem<'c> {
                 self.htot[k] = h + s * h / (h + ka);
                 self.dhtot[k] = h * (1.0 + s * ka / ((h + ka) * (h + ka)));
                 let mut p = 0.0;
+                let (charge, yk) = (&self.charge[..nc], &self.y[k * nc..(k + 1) * nc]);
                 for j in 0..nc {
-                    p -= self.c.components[j].charge * self.y[k * nc + j];
+                    p -= charge[j] * yk[j];
                 }
                 self.p[k] = p;
                 if derivs {
@@ -536,22 +548,28 @@ impl<'c> StageSystem<'c> {
     fn transport_components_plain(&mut self) {
         let (n, nc) = (self.n, self.nc);
         let f = &self.c.flows;
-        let (cp, z) = (&mut self.sup, &mut self.col);
+        let (aq_out, org_out) = (&f.aqueous_out[..n], &f.organic_out[..n]);
+        let (cp, z) = (&mut self.sup[..n], &mut self.col[..n]);
+        let d = &self.d[..n * nc];
+        let feed = &self.c.feed[..n * nc];
+        let (x, y) = (&mut self.x[..n * nc], &mut self.y[..n * nc]);
         for j in 0..nc {
             // forward elimination: den_k = b_k − a_k cp_{k−1}, cp_k = c_k / den_k,
             // z_k = (rhs_k − a_k z_{k−1}) / den_k
             let (mut cp_prev, mut z_prev) = (0.0, 0.0);
+            let mut dk = d[j];
             for k in 0..n {
                 let a = if k > 0 { f.aqueous_pass[k - 1] } else { 0.0 };
-                let b = -(f.aqueous_out[k] + f.organic_out[k] * self.d[k * nc + j]);
+                let b = -(aq_out[k] + org_out[k] * dk);
                 let c = if k + 1 < n {
-                    f.organic_pass[k + 1] * self.d[(k + 1) * nc + j]
+                    dk = d[(k + 1) * nc + j];
+                    f.organic_pass[k + 1] * dk
                 } else {
                     0.0
                 };
                 let inv = 1.0 / (b - a * cp_prev);
                 cp_prev = c * inv;
-                z_prev = (-self.c.feed[k * nc + j] - a * z_prev) * inv;
+                z_prev = (-feed[k * nc + j] - a * z_prev) * inv;
                 cp[k] = cp_prev;
                 z[k] = z_prev;
             }
@@ -559,9 +577,10 @@ impl<'c> StageSystem<'c> {
             for k in (0..n).rev() {
                 let v = z[k] - cp[k] * next;
                 next = v;
-                let x = if v > CONC_FLOOR { v } else { CONC_FLOOR };
-                self.x[k * nc + j] = x;
-                self.y[k * nc + j] = self.d[k * nc + j] * x;
+                let xv = if v > CONC_FLOOR { v } else { CONC_FLOOR };
+                let i = k * nc + j;
+                x[i] = xv;
+                y[i] = d[i] * xv;
             }
         }
     }
@@ -767,12 +786,14 @@ impl<'c> StageSystem<'c> {
         let (n, nc) = (self.n, self.nc);
         let f = &self.c.flows;
         let mut clamped = 0;
+        let (charge, units) = (&self.charge[..nc], &self.units[..nc]);
         for k in 0..n {
             let mut bound = 0.0;
             let mut p = 0.0;
+            let y = &self.y[k * nc..(k + 1) * nc];
             for j in 0..nc {
-                bound += self.c.components[j].extractant_units * self.y[k * nc + j];
-                p -= self.c.components[j].charge * self.y[k * nc + j];
+                bound += units[j] * y[j];
+                p -= charge[j] * y[j];
             }
             self.p[k] = p;
             let et = self.c.extractant_total[k];
@@ -856,33 +877,40 @@ impl<'c> StageSystem<'c> {
         let (n, nc) = (self.n, self.nc);
         let c = self.c;
         let f = &c.flows;
+        let (charge, units) = (&self.charge[..nc], &self.units[..nc]);
+        let trace = &self.trace[..nc];
+        let zero = &self.col[..0];
         let mut worst: f64 = 0.0;
         for k in 0..n {
             let (qa, qo) = (f.aqueous_out[k], f.organic_out[k]);
-            let (a_in, o_in) = (
-                if k > 0 { f.aqueous_pass[k - 1] } else { 0.0 },
-                if k + 1 < n {
-                    f.organic_pass[k + 1]
-                } else {
-                    0.0
-                },
-            );
             let x = &self.x[k * nc..(k + 1) * nc];
             let y = &self.y[k * nc..(k + 1) * nc];
             let feed = &c.feed[k * nc..(k + 1) * nc];
+            // inflows from the neighbours (none at the ends)
+            let (a_in, x_in) = if k > 0 {
+                (f.aqueous_pass[k - 1], &self.x[(k - 1) * nc..k * nc])
+            } else {
+                (0.0, zero)
+            };
+            let (o_in, y_in) = if k + 1 < n {
+                (f.organic_pass[k + 1], &self.y[(k + 1) * nc..(k + 2) * nc])
+            } else {
+                (0.0, zero)
+            };
             let mut pt = 0.0;
             for j in 0..nc {
-                let mut v = feed[j] - qa * x[j] - qo * y[j];
-                if k > 0 {
-                    v += a_in * self.x[(k - 1) * nc + j];
+                let (xj, yj) = (x[j], y[j]);
+                let mut v = feed[j] - qa * xj - qo * yj;
+                if let Some(xi) = x_in.get(j) {
+                    v += a_in * xi;
                 }
-                if k + 1 < n {
-                    v += o_in * self.y[(k + 1) * nc + j];
+                if let Some(yi) = y_in.get(j) {
+                    v += o_in * yi;
                 }
-                let t = qa * x[j] + qo * y[j];
-                let w = 1.0 / t.max(self.trace[j]);
+                let t = qa * xj + qo * yj;
+                let w = 1.0 / t.max(trace[j]);
                 worst = worst.max((v * w).abs());
-                pt += c.components[j].charge * qo * y[j];
+                pt += charge[j] * qo * yj;
             }
             if self.acid {
                 let mut v = c.feed_proton[k] - qa * self.htot[k] - qo * self.p[k];
@@ -897,7 +925,7 @@ impl<'c> StageSystem<'c> {
                 worst = worst.max((v * w).abs());
                 let mut b = self.e[k] - c.extractant_total[k];
                 for j in 0..nc {
-                    b += c.components[j].extractant_units * y[j];
+                    b += units[j] * y[j];
                 }
                 worst = worst.max((b * (1.0 / c.extractant_total[k])).abs());
             }
