@@ -104,7 +104,8 @@ impl Default for SuccessiveSubstitution {
 }
 
 /// Anderson acceleration (type II; Walker & Ni 2011, SIAM J. Numer. Anal. 49, 1715) of the
-/// fixed-point map u ↦ G(u), u = ln D: the next iterate is G(u) − ΔG γ − (1−ω)(f − ΔF γ), f =
+/// fixed-point map u ↦ G(u), u = ln D (or (ln h, ln F) per stage, see
+/// [`StageSystem::distribution_from_acid_and_extractant`]): the next iterate is G(u) − ΔG γ − (1−ω)(f − ΔF γ), f =
 /// G(u) − u, γ minimising ‖f − ΔF γ‖₂ over the differences of the last m sweeps.
 #[derive(Debug)]
 struct Anderson {
@@ -119,6 +120,8 @@ struct Anderson {
     gram: Vec<f64>,
     gamma: Vec<f64>,
     trial: Vec<f64>,
+    /// Largest change of any unknown the extrapolation may add to the damped step.
+    max_shift: f64,
 }
 
 /// Largest change of any ln D the Anderson extrapolation may add to the damped step.
@@ -128,6 +131,10 @@ const ANDERSON_MAX_SHIFT: f64 = 1.0;
 /// start) D swings by orders of magnitude between sweeps; the cap keeps one swing from
 /// throwing the profile further out than it came from.
 const SUBSTITUTION_MAX_LN_D_STEP: f64 = 5.0;
+/// Largest change of any ln h or ln F in one plain step when the sweeps iterate on them.
+const SUBSTITUTION_MAX_LN_HF_STEP: f64 = 1.0;
+/// Largest change of any ln h or ln F the Anderson extrapolation may add to the damped step.
+const ANDERSON_MAX_SHIFT_HF: f64 = 0.5;
 /// Consecutive residual decreases before Anderson acceleration starts (it extrapolates the
 /// contractive phase; far from the solution it only amplifies the transients).
 const ANDERSON_WARMUP: usize = 2;
@@ -146,6 +153,7 @@ impl Anderson {
             gram: vec![0.0; m * m],
             gamma: vec![0.0; m],
             trial: vec![0.0; if m > 0 { dim } else { 0 }],
+            max_shift: ANDERSON_MAX_SHIFT,
         }
     }
 
@@ -226,7 +234,7 @@ impl Anderson {
                 shift = shift.max(c.abs());
                 trial[i] = gi - (1.0 - omega) * fi;
             }
-            ok = shift <= ANDERSON_MAX_SHIFT;
+            ok = shift <= self.max_shift;
             if ok {
                 u.copy_from_slice(trial);
                 return;
@@ -346,18 +354,39 @@ impl SuccessiveSubstitution {
         let dim = sys.dim();
         let mut r = vec![0.0; dim];
         let mut w = vec![0.0; dim];
-        let nd = sys.d.len();
-        let mut u = vec![0.0; nd];
-        let mut d_old = vec![0.0; nd];
-        let mut g = vec![0.0; nd];
-        let mut aa = Anderson::new(self.anderson_depth, nd);
+        let n = sys.n;
+        // The iterated variable: (ln h, ln F) per stage when D is a function of them alone,
+        // else ln D per component (`docs/science/sx.md` §4.2).
+        let hf = sys.distribution_from_acid_and_extractant();
+        let nu = if hf { 2 * n } else { sys.d.len() };
+        let cap = if hf {
+            SUBSTITUTION_MAX_LN_HF_STEP
+        } else {
+            SUBSTITUTION_MAX_LN_D_STEP
+        };
+        let mut u = vec![0.0; nu];
+        let mut old = vec![0.0; nu];
+        let mut g = vec![0.0; nu];
+        let mut aa = Anderson::new(self.anderson_depth, nu);
+        aa.max_shift = if hf {
+            ANDERSON_MAX_SHIFT_HF
+        } else {
+            ANDERSON_MAX_SHIFT
+        };
         let mut omega = self.damping.clamp(1e-3, 1.0);
         let mut res = f64::INFINITY;
         let mut prev = f64::INFINITY;
         let mut decreasing = 0usize;
         let mut u_set = false;
         for it in 1..=max {
-            d_old.copy_from_slice(&sys.d);
+            if !u_set {
+                if hf {
+                    old[..n].copy_from_slice(&sys.h);
+                    old[n..].copy_from_slice(&sys.e);
+                } else {
+                    old.copy_from_slice(&sys.d);
+                }
+            }
             sys.transport_components();
             sys.normalise_saturated();
             sys.transport_acid();
@@ -387,16 +416,20 @@ impl SuccessiveSubstitution {
                 u_set = false;
                 continue;
             }
-            // u = ln D_old: kept from the previous sweep when that one set D = exp(u)
-            if u_set {
+            // g = the sweep's result; u = its input, kept from the previous sweep when that
+            // one set the state from u
+            if hf {
+                for k in 0..n {
+                    g[k] = sys.h[k].ln();
+                    g[n + k] = sys.e[k].ln();
+                }
+            } else {
                 for (gi, d) in g.iter_mut().zip(&sys.d) {
                     *gi = d.ln();
                 }
-            } else {
-                for ((gi, ui), (d, o)) in
-                    g.iter_mut().zip(u.iter_mut()).zip(sys.d.iter().zip(&d_old))
-                {
-                    *gi = d.ln();
+            }
+            if !u_set {
+                for (ui, o) in u.iter_mut().zip(&old) {
                     *ui = o.ln();
                 }
             }
@@ -404,13 +437,20 @@ impl SuccessiveSubstitution {
                 aa.step(&mut u, &g, omega);
             } else {
                 aa.reset();
-                let cap = SUBSTITUTION_MAX_LN_D_STEP;
                 for (ui, gi) in u.iter_mut().zip(&g) {
                     *ui += (omega * (gi - *ui)).clamp(-cap, cap);
                 }
             }
-            for (d, ui) in sys.d.iter_mut().zip(&u) {
-                *d = ui.exp();
+            if hf {
+                for k in 0..n {
+                    sys.h[k] = u[k].exp();
+                    sys.e[k] = u[n + k].exp();
+                }
+                sys.update_distribution();
+            } else {
+                for (d, ui) in sys.d.iter_mut().zip(&u) {
+                    *d = ui.exp();
+                }
             }
             u_set = true;
         }

@@ -178,6 +178,29 @@ impl<'c> StageSystem<'c> {
         }
     }
 
+    /// Whether D on every stage is a function of [H⁺] and the free extractant alone (acid
+    /// tracked, no composition-dependent model): the substitution sweeps then iterate on
+    /// (ln h, ln F) per stage instead of ln D per component.
+    pub(crate) fn distribution_from_acid_and_extractant(&self) -> bool {
+        self.acid && (0..self.n).all(|k| !self.c.model(k).composition_dependent())
+    }
+
+    /// Recomputes D alone from the stage state (x, h, e), leaving y, H, P as they are (the
+    /// next transport sweep recomputes them).
+    pub(crate) fn update_distribution(&mut self) {
+        let nc = self.nc;
+        for k in 0..self.n {
+            let state = StageState {
+                aqueous: &self.x[k * nc..(k + 1) * nc],
+                h_plus: self.h[k],
+                free_extractant: self.e[k],
+            };
+            self.c
+                .model(k)
+                .distribution(&state, &mut self.d[k * nc..(k + 1) * nc]);
+        }
+    }
+
     fn update_equilibrium_impl<const MV: bool>(&mut self, derivs: bool) {
         let (nc, nb) = (self.nc, self.nb);
         let ka = self.c.ka;
