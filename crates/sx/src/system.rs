@@ -62,6 +62,10 @@ pub(crate) struct StageSystem<'c> {
     /// data, contiguous for the sweep kernels).
     charge: Vec<f64>,
     units: Vec<f64>,
+    /// Aqueous metal totals per stage of the saturated-organic normalisation (they depend on
+    /// the flows and feeds alone): `None` until the first call, `Some(empty)` if the
+    /// normalisation does not apply.
+    sat_tot: Option<Vec<f64>>,
 }
 
 impl<'c> StageSystem<'c> {
@@ -111,6 +115,7 @@ impl<'c> StageSystem<'c> {
             cpl: Vec::with_capacity(c.recycles.len()),
             charge: c.components.iter().map(|q| q.charge).collect(),
             units: c.components.iter().map(|q| q.extractant_units).collect(),
+            sat_tot: None,
         }
     }
 
@@ -699,25 +704,53 @@ impl<'c> StageSystem<'c> {
     /// concentrations to it (the Wang–Henke normalisation; `docs/science/sx.md` §4.2).
     /// Returns false (and changes nothing) if not applicable or if a total is not positive.
     pub(crate) fn normalise_saturated(&mut self) -> bool {
+        if self.mv {
+            return self.normalise_saturated_mv();
+        }
         let (n, nc) = (self.n, self.nc);
-        let c = self.c;
-        let f = &c.flows;
-        let mut ysat = std::mem::take(&mut self.col);
-        ysat.resize(n, 0.0);
-        for k in 0..n {
-            match c.model(k).organic_saturation() {
-                Some(y) => ysat[k] = y,
-                None => {
-                    self.col = ysat;
-                    return false;
+        if self.sat_tot.is_none() {
+            let tot = self.saturated_totals();
+            self.sat_tot = Some(tot);
+        }
+        let tot = self.sat_tot.as_deref().unwrap_or_default();
+        if tot.len() != n {
+            return false;
+        }
+        for (xk, t) in self.x[..n * nc].chunks_exact_mut(nc).zip(tot) {
+            let s: f64 = xk.iter().sum();
+            if s > 0.0 {
+                let g = t / s;
+                for v in xk {
+                    *v *= g;
                 }
             }
         }
-        if self.mv {
-            let ok = self.normalise_saturated_murphree(&ysat);
-            self.col = ysat;
-            return ok;
+        true
+    }
+
+    /// Saturation loading Y_k of every stage if every stage's model fixes it, into `col`.
+    fn saturation_loadings(&mut self) -> bool {
+        let c = self.c;
+        self.col.resize(self.n, 0.0);
+        for k in 0..self.n {
+            match c.model(k).organic_saturation() {
+                Some(y) => self.col[k] = y,
+                None => return false,
+            }
         }
+        true
+    }
+
+    /// The aqueous metal totals T_k of [`Self::normalise_saturated`] (empty if it does not
+    /// apply or a total is not positive).
+    fn saturated_totals(&mut self) -> Vec<f64> {
+        if !self.saturation_loadings() {
+            return Vec::new();
+        }
+        let (n, nc) = (self.n, self.nc);
+        let c = self.c;
+        let f = &c.flows;
+        let ysat = &self.col;
         for k in 0..n {
             self.sub[k] = if k > 0 { f.aqueous_pass[k - 1] } else { 0.0 };
             self.dia[k] = -f.aqueous_out[k];
@@ -744,20 +777,21 @@ impl<'c> StageSystem<'c> {
         self.lin.solve(
             &self.sub, &self.dia, &self.sup, &self.rhs, &self.cpl, &mut tot,
         );
-        self.col = ysat;
         if tot.iter().any(|t| t.is_nan() || *t <= 0.0) {
+            return Vec::new();
+        }
+        tot
+    }
+
+    /// Murphree mode of [`Self::normalise_saturated`] (the pair system is solved every call).
+    fn normalise_saturated_mv(&mut self) -> bool {
+        if !self.saturation_loadings() {
             return false;
         }
-        for k in 0..n {
-            let s: f64 = self.x[k * nc..(k + 1) * nc].iter().sum();
-            if s > 0.0 {
-                let g = tot[k] / s;
-                for j in 0..nc {
-                    self.x[k * nc + j] *= g;
-                }
-            }
-        }
-        true
+        let ysat = std::mem::take(&mut self.col);
+        let ok = self.normalise_saturated_murphree(&ysat);
+        self.col = ysat;
+        ok
     }
 
     /// Murphree mode of [`Self::normalise_saturated`]: the totals obey the pair system with
