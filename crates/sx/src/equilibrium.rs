@@ -317,6 +317,7 @@ impl PerComponent {
         }
     }
 
+    #[inline]
     fn eval(
         &self,
         state: &StageState<'_>,
@@ -331,10 +332,11 @@ impl PerComponent {
             // F^n and h^−z are tabulated once per stage state.
             let inv_h = 1.0 / hm;
             let (mut pe, mut ph) = ([1.0; MAX_POW + 1], [1.0; MAX_POW + 1]);
-            for i in 1..=self.max_pow {
+            for i in 1..=self.max_pow.min(MAX_POW) {
                 pe[i] = pe[i - 1] * em;
                 ph[i] = ph[i - 1] * inv_h;
             }
+            let d = &mut d[..self.fast.len()];
             for (j, law) in self.fast.iter().enumerate() {
                 let (dj, dh, de) = match *law {
                     FastLaw::Constant(dc) => (dc, 0.0, 0.0),

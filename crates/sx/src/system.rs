@@ -862,6 +862,30 @@ impl<'c> StageSystem<'c> {
                 1e-9 * et
             };
         }
+        if self.c.recycles.is_empty() {
+            // The proton system is lower bidiagonal (the organic's protons are fixed): forward
+            // substitution, the same arithmetic as the Thomas algorithm with a zero upper band.
+            let mut prev = 0.0;
+            for k in 0..n {
+                let a = if k > 0 { f.aqueous_pass[k - 1] } else { 0.0 };
+                let mut r = self.c.feed_proton[k] - f.organic_out[k] * self.p[k];
+                if k + 1 < n {
+                    r += f.organic_pass[k + 1] * self.p[k + 1];
+                }
+                prev = (-r - a * prev) / -f.aqueous_out[k];
+                self.col[k] = prev;
+            }
+        } else {
+            self.proton_system_with_recycles();
+        }
+        self.free_h_from_proton_totals(&mut clamped);
+        clamped
+    }
+
+    /// [`Self::transport_acid`] with recycles: the proton transport by the general solver.
+    fn proton_system_with_recycles(&mut self) {
+        let n = self.n;
+        let f = &self.c.flows;
         for k in 0..n {
             self.sub[k] = if k > 0 { f.aqueous_pass[k - 1] } else { 0.0 };
             self.dia[k] = -f.aqueous_out[k];
@@ -891,6 +915,13 @@ impl<'c> StageSystem<'c> {
             &self.cpl,
             &mut self.col,
         );
+    }
+
+    /// Free H⁺ (eq. 8) from the aqueous proton totals in `col`, floored; counts the floored
+    /// stages into `clamped`.
+    fn free_h_from_proton_totals(&mut self, clamped: &mut usize) {
+        let n = self.n;
+        let f = &self.c.flows;
         let ka = self.c.ka;
         let fp_max = self
             .c
@@ -905,12 +936,11 @@ impl<'c> StageSystem<'c> {
             self.h[k] = if h > floor {
                 h
             } else {
-                clamped += 1;
+                *clamped += 1;
                 floor
             };
             self.htot[k] = self.h[k] + s * self.h[k] / (self.h[k] + ka);
         }
-        clamped
     }
 
     /// Max scaled residual at the loaded state (the convergence measure reported by every
