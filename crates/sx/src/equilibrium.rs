@@ -67,6 +67,12 @@ pub trait Equilibrium: fmt::Debug + Send + Sync {
     fn organic_saturation(&self) -> Option<f64> {
         None
     }
+    /// Separation factors β_j [-] if the model's D is β_j times one factor of the stage state
+    /// (D_j = β_j f, e.g. a saturated organic at constant β), else `None`. Successive
+    /// substitution then iterates on ln f per stage instead of ln D per component.
+    fn separation_factors(&self) -> Option<&[f64]> {
+        None
+    }
     /// Writes D_j [-] into `d`.
     fn distribution(&self, state: &StageState<'_>, d: &mut [f64]);
     /// Writes D_j into `d` and its logarithmic derivatives into `der`.
@@ -137,6 +143,9 @@ impl Equilibrium for SaturatedSeparationFactors {
     }
     fn organic_saturation(&self) -> Option<f64> {
         Some(self.loading)
+    }
+    fn separation_factors(&self) -> Option<&[f64]> {
+        Some(&self.beta)
     }
     fn distribution(&self, state: &StageState<'_>, d: &mut [f64]) {
         let s: f64 = self

@@ -358,7 +358,14 @@ impl SuccessiveSubstitution {
         // The iterated variable: (ln h, ln F) per stage when D is a function of them alone,
         // else ln D per component (`docs/science/sx.md` §4.2).
         let hf = sys.distribution_from_acid_and_extractant();
-        let nu = if hf { 2 * n } else { sys.d.len() };
+        let sf = !hf && sys.distribution_from_stage_factor();
+        let nu = if hf {
+            2 * n
+        } else if sf {
+            n
+        } else {
+            sys.d.len()
+        };
         let cap = if hf {
             SUBSTITUTION_MAX_LN_HF_STEP
         } else {
@@ -383,6 +390,9 @@ impl SuccessiveSubstitution {
                 if hf {
                     old[..n].copy_from_slice(&sys.h);
                     old[n..].copy_from_slice(&sys.e);
+                } else if sf {
+                    // (already logarithms)
+                    sys.ln_stage_factors(&mut old);
                 } else {
                     old.copy_from_slice(&sys.d);
                 }
@@ -423,14 +433,20 @@ impl SuccessiveSubstitution {
                     g[k] = sys.h[k].ln();
                     g[n + k] = sys.e[k].ln();
                 }
+            } else if sf {
+                sys.ln_stage_factors(&mut g);
             } else {
                 for (gi, d) in g.iter_mut().zip(&sys.d) {
                     *gi = d.ln();
                 }
             }
             if !u_set {
-                for (ui, o) in u.iter_mut().zip(&old) {
-                    *ui = o.ln();
+                if sf {
+                    u.copy_from_slice(&old);
+                } else {
+                    for (ui, o) in u.iter_mut().zip(&old) {
+                        *ui = o.ln();
+                    }
                 }
             }
             if decreasing >= ANDERSON_WARMUP {
@@ -447,6 +463,8 @@ impl SuccessiveSubstitution {
                     sys.e[k] = u[n + k].exp();
                 }
                 sys.update_distribution();
+            } else if sf {
+                sys.set_stage_factors(&u);
             } else {
                 for (d, ui) in sys.d.iter_mut().zip(&u) {
                     *d = ui.exp();

@@ -190,6 +190,42 @@ impl<'c> StageSystem<'c> {
         self.acid && (0..self.n).all(|k| !self.c.model(k).composition_dependent())
     }
 
+    /// Whether every stage's D is β_j times one stage factor f_k
+    /// ([`Equilibrium::separation_factors`]): the substitution sweeps then iterate on ln f_k.
+    ///
+    /// [`Equilibrium::separation_factors`]: crate::equilibrium::Equilibrium::separation_factors
+    pub(crate) fn distribution_from_stage_factor(&self) -> bool {
+        (0..self.n).all(|k| {
+            self.c
+                .model(k)
+                .separation_factors()
+                .is_some_and(|b| b.len() == self.nc && b[0] > 0.0)
+        })
+    }
+
+    /// ln f_k = ln(D_k,0 / β_0) of every stage into `g` (see
+    /// [`Self::distribution_from_stage_factor`]).
+    pub(crate) fn ln_stage_factors(&self, g: &mut [f64]) {
+        let nc = self.nc;
+        for (k, gk) in g.iter_mut().enumerate().take(self.n) {
+            let b0 = self.c.model(k).separation_factors().map_or(1.0, |b| b[0]);
+            *gk = (self.d[k * nc] / b0).ln();
+        }
+    }
+
+    /// D_kj = β_j exp(u_k) on every stage (see [`Self::distribution_from_stage_factor`]).
+    pub(crate) fn set_stage_factors(&mut self, u: &[f64]) {
+        let nc = self.nc;
+        for (k, uk) in u.iter().enumerate().take(self.n) {
+            if let Some(b) = self.c.model(k).separation_factors() {
+                let f = uk.exp();
+                for (d, bj) in self.d[k * nc..(k + 1) * nc].iter_mut().zip(b) {
+                    *d = bj * f;
+                }
+            }
+        }
+    }
+
     /// Recomputes D alone from the stage state (x, h, e), leaving y, H, P as they are (the
     /// next transport sweep recomputes them).
     pub(crate) fn update_distribution(&mut self) {
