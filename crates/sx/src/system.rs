@@ -1021,19 +1021,39 @@ impl<'c> StageSystem<'c> {
                 (0.0, zero)
             };
             let mut pt = 0.0;
-            for j in 0..nc {
-                let (xj, yj) = (x[j], y[j]);
-                let mut v = feed[j] - qa * xj - qo * yj;
-                if let Some(xi) = x_in.get(j) {
+            if x_in.len() == nc && y_in.len() == nc {
+                // interior stage: both neighbours flow in (same arithmetic, no index checks)
+                for (((((&fj, &xj), &yj), (&xi, &yi)), &tr), &zj) in feed
+                    .iter()
+                    .zip(x)
+                    .zip(y)
+                    .zip(x_in.iter().zip(y_in))
+                    .zip(trace)
+                    .zip(charge)
+                {
+                    let mut v = fj - qa * xj - qo * yj;
                     v += a_in * xi;
-                }
-                if let Some(yi) = y_in.get(j) {
                     v += o_in * yi;
+                    let t = qa * xj + qo * yj;
+                    let w = 1.0 / t.max(tr);
+                    worst = worst.max((v * w).abs());
+                    pt += zj * qo * yj;
                 }
-                let t = qa * xj + qo * yj;
-                let w = 1.0 / t.max(trace[j]);
-                worst = worst.max((v * w).abs());
-                pt += charge[j] * qo * yj;
+            } else {
+                for j in 0..nc {
+                    let (xj, yj) = (x[j], y[j]);
+                    let mut v = feed[j] - qa * xj - qo * yj;
+                    if let Some(xi) = x_in.get(j) {
+                        v += a_in * xi;
+                    }
+                    if let Some(yi) = y_in.get(j) {
+                        v += o_in * yi;
+                    }
+                    let t = qa * xj + qo * yj;
+                    let w = 1.0 / t.max(trace[j]);
+                    worst = worst.max((v * w).abs());
+                    pt += charge[j] * qo * yj;
+                }
             }
             if self.acid {
                 let mut v = c.feed_proton[k] - qa * self.htot[k] - qo * self.p[k];
