@@ -207,8 +207,12 @@ impl<'c> StageSystem<'c> {
     /// [`Self::distribution_from_stage_factor`]).
     pub(crate) fn ln_stage_factors(&self, g: &mut [f64]) {
         let nc = self.nc;
+        let (mut sec, mut b0) = (usize::MAX, 1.0);
         for (k, gk) in g.iter_mut().enumerate().take(self.n) {
-            let b0 = self.c.model(k).separation_factors().map_or(1.0, |b| b[0]);
+            if self.c.stage_section[k] != sec {
+                sec = self.c.stage_section[k];
+                b0 = self.c.model(k).separation_factors().map_or(1.0, |b| b[0]);
+            }
             *gk = (self.d[k * nc] / b0).ln();
         }
     }
@@ -216,8 +220,14 @@ impl<'c> StageSystem<'c> {
     /// D_kj = β_j exp(u_k) on every stage (see [`Self::distribution_from_stage_factor`]).
     pub(crate) fn set_stage_factors(&mut self, u: &[f64]) {
         let nc = self.nc;
+        let c = self.c;
+        let (mut sec, mut beta) = (usize::MAX, None);
         for (k, uk) in u.iter().enumerate().take(self.n) {
-            if let Some(b) = self.c.model(k).separation_factors() {
+            if c.stage_section[k] != sec {
+                sec = c.stage_section[k];
+                beta = c.model(k).separation_factors();
+            }
+            if let Some(b) = beta {
                 let f = uk.exp();
                 for (d, bj) in self.d[k * nc..(k + 1) * nc].iter_mut().zip(b) {
                     *d = bj * f;
