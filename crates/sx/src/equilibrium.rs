@@ -67,6 +67,12 @@ pub trait Equilibrium: fmt::Debug + Send + Sync {
     fn organic_saturation(&self) -> Option<f64> {
         None
     }
+    /// Separation factors β_j [-] if the model's D is β_j times one factor of the stage state
+    /// (D_j = β_j f, e.g. a saturated organic at constant β), else `None`. Successive
+    /// substitution then iterates on ln f per stage instead of ln D per component.
+    fn separation_factors(&self) -> Option<&[f64]> {
+        None
+    }
     /// Writes D_j [-] into `d`.
     fn distribution(&self, state: &StageState<'_>, d: &mut [f64]);
     /// Writes D_j into `d` and its logarithmic derivatives into `der`.
@@ -137,6 +143,9 @@ impl Equilibrium for SaturatedSeparationFactors {
     }
     fn organic_saturation(&self) -> Option<f64> {
         Some(self.loading)
+    }
+    fn separation_factors(&self) -> Option<&[f64]> {
+        Some(&self.beta)
     }
     fn distribution(&self, state: &StageState<'_>, d: &mut [f64]) {
         let s: f64 = self
@@ -317,6 +326,7 @@ impl PerComponent {
         }
     }
 
+    #[inline]
     fn eval(
         &self,
         state: &StageState<'_>,
@@ -331,10 +341,11 @@ impl PerComponent {
             // F^n and h^−z are tabulated once per stage state.
             let inv_h = 1.0 / hm;
             let (mut pe, mut ph) = ([1.0; MAX_POW + 1], [1.0; MAX_POW + 1]);
-            for i in 1..=self.max_pow {
+            for i in 1..=self.max_pow.min(MAX_POW) {
                 pe[i] = pe[i - 1] * em;
                 ph[i] = ph[i - 1] * inv_h;
             }
+            let d = &mut d[..self.fast.len()];
             for (j, law) in self.fast.iter().enumerate() {
                 let (dj, dh, de) = match *law {
                     FastLaw::Constant(dc) => (dc, 0.0, 0.0),

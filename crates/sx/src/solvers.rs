@@ -6,6 +6,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use crate::blocktri::{BandLu, BlockTridiagonal};
+use crate::equilibrium::{DistributionDerivatives, Equilibrium, StageState};
 use crate::linear::dense_solve;
 use crate::solution::{
     Solution, SolveStatus, StageProfiles, SteadySolver, build_solution, load_profiles,
@@ -103,7 +104,8 @@ impl Default for SuccessiveSubstitution {
 }
 
 /// Anderson acceleration (type II; Walker & Ni 2011, SIAM J. Numer. Anal. 49, 1715) of the
-/// fixed-point map u ↦ G(u), u = ln D: the next iterate is G(u) − ΔG γ − (1−ω)(f − ΔF γ), f =
+/// fixed-point map u ↦ G(u), u = ln D (or (ln h, ln F) per stage, see
+/// [`StageSystem::distribution_from_acid_and_extractant`]): the next iterate is G(u) − ΔG γ − (1−ω)(f − ΔF γ), f =
 /// G(u) − u, γ minimising ‖f − ΔF γ‖₂ over the differences of the last m sweeps.
 #[derive(Debug)]
 struct Anderson {
@@ -117,6 +119,9 @@ struct Anderson {
     have_prev: bool,
     gram: Vec<f64>,
     gamma: Vec<f64>,
+    trial: Vec<f64>,
+    /// Largest change of any unknown the extrapolation may add to the damped step.
+    max_shift: f64,
 }
 
 /// Largest change of any ln D the Anderson extrapolation may add to the damped step.
@@ -126,6 +131,10 @@ const ANDERSON_MAX_SHIFT: f64 = 1.0;
 /// start) D swings by orders of magnitude between sweeps; the cap keeps one swing from
 /// throwing the profile further out than it came from.
 const SUBSTITUTION_MAX_LN_D_STEP: f64 = 5.0;
+/// Largest change of any ln h or ln F in one plain step when the sweeps iterate on them.
+const SUBSTITUTION_MAX_LN_HF_STEP: f64 = 1.0;
+/// Largest change of any ln h or ln F the Anderson extrapolation may add to the damped step.
+const ANDERSON_MAX_SHIFT_HF: f64 = 0.5;
 /// Consecutive residual decreases before Anderson acceleration starts (it extrapolates the
 /// contractive phase; far from the solution it only amplifies the transients).
 const ANDERSON_WARMUP: usize = 2;
@@ -143,6 +152,8 @@ impl Anderson {
             have_prev: false,
             gram: vec![0.0; m * m],
             gamma: vec![0.0; m],
+            trial: vec![0.0; if m > 0 { dim } else { 0 }],
+            max_shift: ANDERSON_MAX_SHIFT,
         }
     }
 
@@ -206,28 +217,31 @@ impl Anderson {
             ok = self.gamma[..l].iter().all(|v| v.is_finite());
         }
         // u ← g − (1−ω) f − Σ γ_a (ΔG_a − (1−ω) ΔF_a); the extrapolation is used only if it
-        // moves no ln D by more than `ANDERSON_MAX_SHIFT` from the damped step.
+        // moves no ln D by more than `ANDERSON_MAX_SHIFT` from the damped step. One pass: the
+        // extrapolated iterate goes to `trial` while the largest shift is measured.
         if ok && l > 0 {
             let mut shift: f64 = 0.0;
+            let gamma = &self.gamma[..l];
+            let trial = &mut self.trial[..dim];
             for i in 0..dim {
-                let mut c = 0.0;
-                for a in 0..l {
-                    c += self.gamma[a]
-                        * (self.dg[a * dim + i] - (1.0 - omega) * self.df[a * dim + i]);
+                let (mut c, mut gi, mut fi) = (0.0, g[i], u[i]);
+                for (a, ga) in gamma.iter().enumerate() {
+                    let (dg, df) = (self.dg[a * dim + i], self.df[a * dim + i]);
+                    c += ga * (dg - (1.0 - omega) * df);
+                    gi -= ga * dg;
+                    fi -= ga * df;
                 }
                 shift = shift.max(c.abs());
+                trial[i] = gi - (1.0 - omega) * fi;
             }
-            ok = shift <= ANDERSON_MAX_SHIFT;
-        }
-        for i in 0..dim {
-            let (mut gi, mut fi) = (g[i], u[i]);
+            ok = shift <= self.max_shift;
             if ok {
-                for a in 0..l {
-                    gi -= self.gamma[a] * self.dg[a * dim + i];
-                    fi -= self.gamma[a] * self.df[a * dim + i];
-                }
+                u.copy_from_slice(trial);
+                return;
             }
-            u[i] = gi - (1.0 - omega) * fi;
+        }
+        for (ui, gi) in u.iter_mut().zip(g) {
+            *ui = gi - (1.0 - omega) * *ui;
         }
         if !ok {
             self.reset();
@@ -236,7 +250,8 @@ impl Anderson {
 }
 
 /// Initial state when no profile is given: the mixed-feed aqueous concentration on every
-/// stage, acid from the mixed aqueous feeds, half the extractant free.
+/// stage, acid from the mixed aqueous feeds, and the free extractant that closes the extractant
+/// balance (eq. 12) at that aqueous state (`free_extractant_closure`).
 fn initial_state(sys: &mut StageSystem<'_>) {
     let c = sys.c;
     let (n, nc) = (sys.n, sys.nc);
@@ -248,13 +263,85 @@ fn initial_state(sys: &mut StageSystem<'_>) {
         }
     }
     if sys.acid {
-        let acid: f64 = c.acid_fed / qa;
+        let h = (c.acid_fed / qa).max(1e-3);
+        let units: Vec<f64> = c.components.iter().map(|q| q.extractant_units).collect();
+        // (section, E_T) → free extractant: the aqueous state is the same on every stage
+        let mut last: Option<(usize, f64, f64)> = None;
         for k in 0..n {
-            sys.h[k] = acid.max(1e-3);
-            sys.e[k] = 0.5 * c.extractant_total[k];
+            let (sec, et) = (c.stage_section[k], c.extractant_total[k]);
+            let e = match last {
+                Some((s, t, e)) if s == sec && t.to_bits() == et.to_bits() => e,
+                _ => {
+                    free_extractant_closure(c.model(k), &sys.x[k * nc..(k + 1) * nc], h, et, &units)
+                }
+            };
+            last = Some((sec, et, e));
+            sys.h[k] = h;
+            sys.e[k] = e;
         }
     }
     sys.organic_from_equilibrium();
+}
+
+/// Free extractant F [mol·m⁻³] of a stage whose aqueous state (`x`, `h`) is given: the root of
+/// F + Σ_j n_j D_j(x, h, F) x_j = E_T (eq. 12 with y = D x), by safeguarded Newton in ln F on
+/// [10⁻⁹ E_T, E_T] (the left side grows with F). Half of E_T if E_T is not positive.
+///
+/// The flat start used to put half the extractant free: on case (b) the closure gives ≈ 0.9 E_T
+/// (the solution has 0.89–0.99 E_T), and the start sweeps fall from 18 to ~14.
+fn free_extractant_closure(
+    model: &dyn Equilibrium,
+    x: &[f64],
+    h: f64,
+    et: f64,
+    units: &[f64],
+) -> f64 {
+    if et <= 0.0 || !et.is_finite() {
+        return 0.5 * et;
+    }
+    let nc = x.len();
+    let mut d = vec![0.0; nc];
+    let (mut dla, mut dlh, mut dle) = (vec![0.0; nc * nc], vec![0.0; nc], vec![0.0; nc]);
+    let (mut lo, mut hi) = ((1e-9 * et).ln(), et.ln());
+    let mut s = hi;
+    for _ in 0..100 {
+        let e = s.exp();
+        let state = StageState {
+            aqueous: x,
+            h_plus: h,
+            free_extractant: e,
+        };
+        let mut der = DistributionDerivatives {
+            d_ln_aqueous: &mut dla,
+            d_ln_h: &mut dlh,
+            d_ln_extractant: &mut dle,
+        };
+        model.distribution_derivatives(&state, &mut d, &mut der);
+        let (mut phi, mut dphi) = (e - et, e);
+        for j in 0..nc {
+            let ny = units[j] * d[j] * x[j];
+            phi += ny;
+            dphi += ny * dle[j];
+        }
+        // (a non-finite loading counts as too much extractant bound)
+        if phi > 0.0 || !phi.is_finite() {
+            hi = s;
+        } else {
+            lo = s;
+        }
+        let newton = s - phi / dphi;
+        let next = if newton.is_finite() && newton > lo && newton < hi {
+            newton
+        } else {
+            0.5 * (lo + hi)
+        };
+        if (next - s).abs() <= 1e-12 * s.abs().max(1.0) || hi - lo <= 1e-12 {
+            s = next;
+            break;
+        }
+        s = next;
+    }
+    s.exp()
 }
 
 impl SuccessiveSubstitution {
@@ -267,18 +354,49 @@ impl SuccessiveSubstitution {
         let dim = sys.dim();
         let mut r = vec![0.0; dim];
         let mut w = vec![0.0; dim];
-        let nd = sys.d.len();
-        let mut u = vec![0.0; nd];
-        let mut d_old = vec![0.0; nd];
-        let mut g = vec![0.0; nd];
-        let mut aa = Anderson::new(self.anderson_depth, nd);
+        let n = sys.n;
+        // The iterated variable: (ln h, ln F) per stage when D is a function of them alone,
+        // else ln D per component (`docs/science/sx.md` §4.2).
+        let hf = sys.distribution_from_acid_and_extractant();
+        let sf = !hf && sys.distribution_from_stage_factor();
+        let nu = if hf {
+            2 * n
+        } else if sf {
+            n
+        } else {
+            sys.d.len()
+        };
+        let cap = if hf {
+            SUBSTITUTION_MAX_LN_HF_STEP
+        } else {
+            SUBSTITUTION_MAX_LN_D_STEP
+        };
+        let mut u = vec![0.0; nu];
+        let mut old = vec![0.0; nu];
+        let mut g = vec![0.0; nu];
+        let mut aa = Anderson::new(self.anderson_depth, nu);
+        aa.max_shift = if hf {
+            ANDERSON_MAX_SHIFT_HF
+        } else {
+            ANDERSON_MAX_SHIFT
+        };
         let mut omega = self.damping.clamp(1e-3, 1.0);
         let mut res = f64::INFINITY;
         let mut prev = f64::INFINITY;
         let mut decreasing = 0usize;
         let mut u_set = false;
         for it in 1..=max {
-            d_old.copy_from_slice(&sys.d);
+            if !u_set {
+                if hf {
+                    old[..n].copy_from_slice(&sys.h);
+                    old[n..].copy_from_slice(&sys.e);
+                } else if sf {
+                    // (already logarithms)
+                    sys.ln_stage_factors(&mut old);
+                } else {
+                    old.copy_from_slice(&sys.d);
+                }
+            }
             sys.transport_components();
             sys.normalise_saturated();
             sys.transport_acid();
@@ -308,30 +426,49 @@ impl SuccessiveSubstitution {
                 u_set = false;
                 continue;
             }
-            // u = ln D_old: kept from the previous sweep when that one set D = exp(u)
-            if u_set {
+            // g = the sweep's result; u = its input, kept from the previous sweep when that
+            // one set the state from u
+            if hf {
+                for k in 0..n {
+                    g[k] = sys.h[k].ln();
+                    g[n + k] = sys.e[k].ln();
+                }
+            } else if sf {
+                sys.ln_stage_factors(&mut g);
+            } else {
                 for (gi, d) in g.iter_mut().zip(&sys.d) {
                     *gi = d.ln();
                 }
-            } else {
-                for ((gi, ui), (d, o)) in
-                    g.iter_mut().zip(u.iter_mut()).zip(sys.d.iter().zip(&d_old))
-                {
-                    *gi = d.ln();
-                    *ui = o.ln();
+            }
+            if !u_set {
+                if sf {
+                    u.copy_from_slice(&old);
+                } else {
+                    for (ui, o) in u.iter_mut().zip(&old) {
+                        *ui = o.ln();
+                    }
                 }
             }
             if decreasing >= ANDERSON_WARMUP {
                 aa.step(&mut u, &g, omega);
             } else {
                 aa.reset();
-                let cap = SUBSTITUTION_MAX_LN_D_STEP;
                 for (ui, gi) in u.iter_mut().zip(&g) {
                     *ui += (omega * (gi - *ui)).clamp(-cap, cap);
                 }
             }
-            for (d, ui) in sys.d.iter_mut().zip(&u) {
-                *d = ui.exp();
+            if hf {
+                for k in 0..n {
+                    sys.h[k] = u[k].exp();
+                    sys.e[k] = u[n + k].exp();
+                }
+                sys.update_distribution();
+            } else if sf {
+                sys.set_stage_factors(&u);
+            } else {
+                for (d, ui) in sys.d.iter_mut().zip(&u) {
+                    *d = ui.exp();
+                }
             }
             u_set = true;
         }

@@ -58,6 +58,14 @@ pub(crate) struct StageSystem<'c> {
     rhs: Vec<f64>,
     col: Vec<f64>,
     cpl: Vec<Coupling>,
+    /// Charge z_j [-] and extractant units n_j [-] per component (copies of the component
+    /// data, contiguous for the sweep kernels).
+    charge: Vec<f64>,
+    units: Vec<f64>,
+    /// Aqueous metal totals per stage of the saturated-organic normalisation (they depend on
+    /// the flows and feeds alone): `None` until the first call, `Some(empty)` if the
+    /// normalisation does not apply.
+    sat_tot: Option<Vec<f64>>,
 }
 
 impl<'c> StageSystem<'c> {
@@ -105,6 +113,9 @@ impl<'c> StageSystem<'c> {
             rhs: vec![0.0; n],
             col: vec![0.0; n],
             cpl: Vec::with_capacity(c.recycles.len()),
+            charge: c.components.iter().map(|q| q.charge).collect(),
+            units: c.components.iter().map(|q| q.extractant_units).collect(),
+            sat_tot: None,
         }
     }
 
@@ -176,6 +187,75 @@ impl<'c> StageSystem<'c> {
         }
     }
 
+    /// Whether D on every stage is a function of [H⁺] and the free extractant alone (acid
+    /// tracked, no composition-dependent model): the substitution sweeps then iterate on
+    /// (ln h, ln F) per stage instead of ln D per component.
+    pub(crate) fn distribution_from_acid_and_extractant(&self) -> bool {
+        self.acid && (0..self.n).all(|k| !self.c.model(k).composition_dependent())
+    }
+
+    /// Whether every stage's D is β_j times one stage factor f_k
+    /// ([`Equilibrium::separation_factors`]): the substitution sweeps then iterate on ln f_k.
+    ///
+    /// [`Equilibrium::separation_factors`]: crate::equilibrium::Equilibrium::separation_factors
+    pub(crate) fn distribution_from_stage_factor(&self) -> bool {
+        (0..self.n).all(|k| {
+            self.c
+                .model(k)
+                .separation_factors()
+                .is_some_and(|b| b.len() == self.nc && b[0] > 0.0)
+        })
+    }
+
+    /// ln f_k = ln(D_k,0 / β_0) of every stage into `g` (see
+    /// [`Self::distribution_from_stage_factor`]).
+    pub(crate) fn ln_stage_factors(&self, g: &mut [f64]) {
+        let nc = self.nc;
+        let (mut sec, mut b0) = (usize::MAX, 1.0);
+        for (k, gk) in g.iter_mut().enumerate().take(self.n) {
+            if self.c.stage_section[k] != sec {
+                sec = self.c.stage_section[k];
+                b0 = self.c.model(k).separation_factors().map_or(1.0, |b| b[0]);
+            }
+            *gk = (self.d[k * nc] / b0).ln();
+        }
+    }
+
+    /// D_kj = β_j exp(u_k) on every stage (see [`Self::distribution_from_stage_factor`]).
+    pub(crate) fn set_stage_factors(&mut self, u: &[f64]) {
+        let nc = self.nc;
+        let c = self.c;
+        let (mut sec, mut beta) = (usize::MAX, None);
+        for (k, uk) in u.iter().enumerate().take(self.n) {
+            if c.stage_section[k] != sec {
+                sec = c.stage_section[k];
+                beta = c.model(k).separation_factors();
+            }
+            if let Some(b) = beta {
+                let f = uk.exp();
+                for (d, bj) in self.d[k * nc..(k + 1) * nc].iter_mut().zip(b) {
+                    *d = bj * f;
+                }
+            }
+        }
+    }
+
+    /// Recomputes D alone from the stage state (x, h, e), leaving y, H, P as they are (the
+    /// next transport sweep recomputes them).
+    pub(crate) fn update_distribution(&mut self) {
+        let nc = self.nc;
+        for k in 0..self.n {
+            let state = StageState {
+                aqueous: &self.x[k * nc..(k + 1) * nc],
+                h_plus: self.h[k],
+                free_extractant: self.e[k],
+            };
+            self.c
+                .model(k)
+                .distribution(&state, &mut self.d[k * nc..(k + 1) * nc]);
+        }
+    }
+
     fn update_equilibrium_impl<const MV: bool>(&mut self, derivs: bool) {
         let (nc, nb) = (self.nc, self.nb);
         let ka = self.c.ka;
@@ -227,8 +307,13 @@ impl<'c> StageSystem<'c> {
                 model.distribution(&state, d);
             }
             let y = if MV { &mut self.ys } else { &mut self.y };
+            let (yk, dk, xk) = (
+                &mut y[k * nc..(k + 1) * nc],
+                &self.d[k * nc..(k + 1) * nc],
+                &self.x[k * nc..(k + 1) * nc],
+            );
             for j in 0..nc {
-                y[k * nc + j] = self.d[k * nc + j] * self.x[k * nc + j];
+                yk[j] = dk[j] * xk[j];
             }
             if self.acid {
                 let h = self.h[k];
@@ -236,8 +321,9 @@ impl<'c> StageSystem<'c> {
                 self.htot[k] = h + s * h / (h + ka);
                 self.dhtot[k] = h * (1.0 + s * ka / ((h + ka) * (h + ka)));
                 let mut p = 0.0;
+                let (charge, yk) = (&self.charge[..nc], &self.y[k * nc..(k + 1) * nc]);
                 for j in 0..nc {
-                    p -= self.c.components[j].charge * self.y[k * nc + j];
+                    p -= charge[j] * yk[j];
                 }
                 self.p[k] = p;
                 if derivs {
@@ -571,22 +657,28 @@ impl<'c> StageSystem<'c> {
     fn transport_components_plain(&mut self) {
         let (n, nc) = (self.n, self.nc);
         let f = &self.c.flows;
-        let (cp, z) = (&mut self.sup, &mut self.col);
+        let (aq_out, org_out) = (&f.aqueous_out[..n], &f.organic_out[..n]);
+        let (cp, z) = (&mut self.sup[..n], &mut self.col[..n]);
+        let d = &self.d[..n * nc];
+        let feed = &self.c.feed[..n * nc];
+        let (x, y) = (&mut self.x[..n * nc], &mut self.y[..n * nc]);
         for j in 0..nc {
             // forward elimination: den_k = b_k − a_k cp_{k−1}, cp_k = c_k / den_k,
             // z_k = (rhs_k − a_k z_{k−1}) / den_k
             let (mut cp_prev, mut z_prev) = (0.0, 0.0);
+            let mut dk = d[j];
             for k in 0..n {
                 let a = if k > 0 { f.aqueous_pass[k - 1] } else { 0.0 };
-                let b = -(f.aqueous_out[k] + f.organic_out[k] * self.d[k * nc + j]);
+                let b = -(aq_out[k] + org_out[k] * dk);
                 let c = if k + 1 < n {
-                    f.organic_pass[k + 1] * self.d[(k + 1) * nc + j]
+                    dk = d[(k + 1) * nc + j];
+                    f.organic_pass[k + 1] * dk
                 } else {
                     0.0
                 };
                 let inv = 1.0 / (b - a * cp_prev);
                 cp_prev = c * inv;
-                z_prev = (-self.c.feed[k * nc + j] - a * z_prev) * inv;
+                z_prev = (-feed[k * nc + j] - a * z_prev) * inv;
                 cp[k] = cp_prev;
                 z[k] = z_prev;
             }
@@ -594,9 +686,10 @@ impl<'c> StageSystem<'c> {
             for k in (0..n).rev() {
                 let v = z[k] - cp[k] * next;
                 next = v;
-                let x = if v > CONC_FLOOR { v } else { CONC_FLOOR };
-                self.x[k * nc + j] = x;
-                self.y[k * nc + j] = self.d[k * nc + j] * x;
+                let xv = if v > CONC_FLOOR { v } else { CONC_FLOOR };
+                let i = k * nc + j;
+                x[i] = xv;
+                y[i] = d[i] * xv;
             }
         }
     }
@@ -692,25 +785,53 @@ impl<'c> StageSystem<'c> {
     /// concentrations to it (the Wang–Henke normalisation; `docs/science/sx.md` §4.2).
     /// Returns false (and changes nothing) if not applicable or if a total is not positive.
     pub(crate) fn normalise_saturated(&mut self) -> bool {
+        if self.mv {
+            return self.normalise_saturated_mv();
+        }
         let (n, nc) = (self.n, self.nc);
-        let c = self.c;
-        let f = &c.flows;
-        let mut ysat = std::mem::take(&mut self.col);
-        ysat.resize(n, 0.0);
-        for k in 0..n {
-            match c.model(k).organic_saturation() {
-                Some(y) => ysat[k] = y,
-                None => {
-                    self.col = ysat;
-                    return false;
+        if self.sat_tot.is_none() {
+            let tot = self.saturated_totals();
+            self.sat_tot = Some(tot);
+        }
+        let tot = self.sat_tot.as_deref().unwrap_or_default();
+        if tot.len() != n {
+            return false;
+        }
+        for (xk, t) in self.x[..n * nc].chunks_exact_mut(nc).zip(tot) {
+            let s: f64 = xk.iter().sum();
+            if s > 0.0 {
+                let g = t / s;
+                for v in xk {
+                    *v *= g;
                 }
             }
         }
-        if self.mv {
-            let ok = self.normalise_saturated_murphree(&ysat);
-            self.col = ysat;
-            return ok;
+        true
+    }
+
+    /// Saturation loading Y_k of every stage if every stage's model fixes it, into `col`.
+    fn saturation_loadings(&mut self) -> bool {
+        let c = self.c;
+        self.col.resize(self.n, 0.0);
+        for k in 0..self.n {
+            match c.model(k).organic_saturation() {
+                Some(y) => self.col[k] = y,
+                None => return false,
+            }
         }
+        true
+    }
+
+    /// The aqueous metal totals T_k of [`Self::normalise_saturated`] (empty if it does not
+    /// apply or a total is not positive).
+    fn saturated_totals(&mut self) -> Vec<f64> {
+        if !self.saturation_loadings() {
+            return Vec::new();
+        }
+        let (n, nc) = (self.n, self.nc);
+        let c = self.c;
+        let f = &c.flows;
+        let ysat = &self.col;
         for k in 0..n {
             self.sub[k] = if k > 0 { f.aqueous_pass[k - 1] } else { 0.0 };
             self.dia[k] = -f.aqueous_out[k];
@@ -737,20 +858,21 @@ impl<'c> StageSystem<'c> {
         self.lin.solve(
             &self.sub, &self.dia, &self.sup, &self.rhs, &self.cpl, &mut tot,
         );
-        self.col = ysat;
         if tot.iter().any(|t| t.is_nan() || *t <= 0.0) {
+            return Vec::new();
+        }
+        tot
+    }
+
+    /// Murphree mode of [`Self::normalise_saturated`] (the pair system is solved every call).
+    fn normalise_saturated_mv(&mut self) -> bool {
+        if !self.saturation_loadings() {
             return false;
         }
-        for k in 0..n {
-            let s: f64 = self.x[k * nc..(k + 1) * nc].iter().sum();
-            if s > 0.0 {
-                let g = tot[k] / s;
-                for j in 0..nc {
-                    self.x[k * nc + j] *= g;
-                }
-            }
-        }
-        true
+        let ysat = std::mem::take(&mut self.col);
+        let ok = self.normalise_saturated_murphree(&ysat);
+        self.col = ysat;
+        ok
     }
 
     /// Murphree mode of [`Self::normalise_saturated`]: the totals obey the pair system with
@@ -802,12 +924,14 @@ impl<'c> StageSystem<'c> {
         let (n, nc) = (self.n, self.nc);
         let f = &self.c.flows;
         let mut clamped = 0;
+        let (charge, units) = (&self.charge[..nc], &self.units[..nc]);
         for k in 0..n {
             let mut bound = 0.0;
             let mut p = 0.0;
+            let y = &self.y[k * nc..(k + 1) * nc];
             for j in 0..nc {
-                bound += self.c.components[j].extractant_units * self.y[k * nc + j];
-                p -= self.c.components[j].charge * self.y[k * nc + j];
+                bound += units[j] * y[j];
+                p -= charge[j] * y[j];
             }
             self.p[k] = p;
             let et = self.c.extractant_total[k];
@@ -819,6 +943,30 @@ impl<'c> StageSystem<'c> {
                 1e-9 * et
             };
         }
+        if self.c.recycles.is_empty() {
+            // The proton system is lower bidiagonal (the organic's protons are fixed): forward
+            // substitution, the same arithmetic as the Thomas algorithm with a zero upper band.
+            let mut prev = 0.0;
+            for k in 0..n {
+                let a = if k > 0 { f.aqueous_pass[k - 1] } else { 0.0 };
+                let mut r = self.c.feed_proton[k] - f.organic_out[k] * self.p[k];
+                if k + 1 < n {
+                    r += f.organic_pass[k + 1] * self.p[k + 1];
+                }
+                prev = (-r - a * prev) / -f.aqueous_out[k];
+                self.col[k] = prev;
+            }
+        } else {
+            self.proton_system_with_recycles();
+        }
+        self.free_h_from_proton_totals(&mut clamped);
+        clamped
+    }
+
+    /// [`Self::transport_acid`] with recycles: the proton transport by the general solver.
+    fn proton_system_with_recycles(&mut self) {
+        let n = self.n;
+        let f = &self.c.flows;
         for k in 0..n {
             self.sub[k] = if k > 0 { f.aqueous_pass[k - 1] } else { 0.0 };
             self.dia[k] = -f.aqueous_out[k];
@@ -848,6 +996,13 @@ impl<'c> StageSystem<'c> {
             &self.cpl,
             &mut self.col,
         );
+    }
+
+    /// Free H⁺ (eq. 8) from the aqueous proton totals in `col`, floored; counts the floored
+    /// stages into `clamped`.
+    fn free_h_from_proton_totals(&mut self, clamped: &mut usize) {
+        let n = self.n;
+        let f = &self.c.flows;
         let ka = self.c.ka;
         let fp_max = self
             .c
@@ -862,12 +1017,11 @@ impl<'c> StageSystem<'c> {
             self.h[k] = if h > floor {
                 h
             } else {
-                clamped += 1;
+                *clamped += 1;
                 floor
             };
             self.htot[k] = self.h[k] + s * self.h[k] / (self.h[k] + ka);
         }
-        clamped
     }
 
     /// Max scaled residual at the loaded state (the convergence measure reported by every
@@ -891,33 +1045,60 @@ impl<'c> StageSystem<'c> {
         let (n, nc) = (self.n, self.nc);
         let c = self.c;
         let f = &c.flows;
+        let (charge, units) = (&self.charge[..nc], &self.units[..nc]);
+        let trace = &self.trace[..nc];
+        let zero = &self.col[..0];
         let mut worst: f64 = 0.0;
         for k in 0..n {
             let (qa, qo) = (f.aqueous_out[k], f.organic_out[k]);
-            let (a_in, o_in) = (
-                if k > 0 { f.aqueous_pass[k - 1] } else { 0.0 },
-                if k + 1 < n {
-                    f.organic_pass[k + 1]
-                } else {
-                    0.0
-                },
-            );
             let x = &self.x[k * nc..(k + 1) * nc];
             let y = &self.y[k * nc..(k + 1) * nc];
             let feed = &c.feed[k * nc..(k + 1) * nc];
+            // inflows from the neighbours (none at the ends)
+            let (a_in, x_in) = if k > 0 {
+                (f.aqueous_pass[k - 1], &self.x[(k - 1) * nc..k * nc])
+            } else {
+                (0.0, zero)
+            };
+            let (o_in, y_in) = if k + 1 < n {
+                (f.organic_pass[k + 1], &self.y[(k + 1) * nc..(k + 2) * nc])
+            } else {
+                (0.0, zero)
+            };
             let mut pt = 0.0;
-            for j in 0..nc {
-                let mut v = feed[j] - qa * x[j] - qo * y[j];
-                if k > 0 {
-                    v += a_in * self.x[(k - 1) * nc + j];
+            if x_in.len() == nc && y_in.len() == nc {
+                // interior stage: both neighbours flow in (same arithmetic, no index checks)
+                for (((((&fj, &xj), &yj), (&xi, &yi)), &tr), &zj) in feed
+                    .iter()
+                    .zip(x)
+                    .zip(y)
+                    .zip(x_in.iter().zip(y_in))
+                    .zip(trace)
+                    .zip(charge)
+                {
+                    let mut v = fj - qa * xj - qo * yj;
+                    v += a_in * xi;
+                    v += o_in * yi;
+                    let t = qa * xj + qo * yj;
+                    let w = 1.0 / t.max(tr);
+                    worst = worst.max((v * w).abs());
+                    pt += zj * qo * yj;
                 }
-                if k + 1 < n {
-                    v += o_in * self.y[(k + 1) * nc + j];
+            } else {
+                for j in 0..nc {
+                    let (xj, yj) = (x[j], y[j]);
+                    let mut v = feed[j] - qa * xj - qo * yj;
+                    if let Some(xi) = x_in.get(j) {
+                        v += a_in * xi;
+                    }
+                    if let Some(yi) = y_in.get(j) {
+                        v += o_in * yi;
+                    }
+                    let t = qa * xj + qo * yj;
+                    let w = 1.0 / t.max(trace[j]);
+                    worst = worst.max((v * w).abs());
+                    pt += charge[j] * qo * yj;
                 }
-                let t = qa * x[j] + qo * y[j];
-                let w = 1.0 / t.max(self.trace[j]);
-                worst = worst.max((v * w).abs());
-                pt += c.components[j].charge * qo * y[j];
             }
             if self.acid {
                 let mut v = c.feed_proton[k] - qa * self.htot[k] - qo * self.p[k];
@@ -932,7 +1113,7 @@ impl<'c> StageSystem<'c> {
                 worst = worst.max((v * w).abs());
                 let mut b = self.e[k] - c.extractant_total[k];
                 for j in 0..nc {
-                    b += c.components[j].extractant_units * y[j];
+                    b += units[j] * y[j];
                 }
                 worst = worst.max((b * (1.0 / c.extractant_total[k])).abs());
             }
