@@ -234,7 +234,14 @@ fn newton_converges_on_the_pinched_15_component_train_without_fallback() {
     assert!(start.status.is_converged(), "{:?}", start.status);
     // from a given profile Newton has no fallback: it converges or reports the stall
     let newton = Newton::default().solve_from(&cascade, Some(&start.profiles));
-    assert!(newton.status.is_converged(), "{:?}", newton.status);
+    assert!(
+        newton.status.is_converged(),
+        "{:?} after {} steps, residual {:e}, balance {:e}",
+        newton.status,
+        newton.iterations,
+        newton.residual,
+        newton.max_balance_error()
+    );
     assert!(newton.iterations <= 10, "{} steps", newton.iterations);
     assert!(newton.residual <= 1e-11);
     assert!(newton.max_balance_error() < 1e-10);
