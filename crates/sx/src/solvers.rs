@@ -124,6 +124,26 @@ struct Anderson {
     max_shift: f64,
 }
 
+/// Dot product with four independent partial sums (the serial sum is a chain of dependent
+/// additions, latency-bound: 4 cycles per element).
+fn dot4(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut acc = [0.0f64; 4];
+    let (ac, bc) = (a.chunks_exact(4), b.chunks_exact(4));
+    let (ar, br) = (ac.remainder(), bc.remainder());
+    for (x, y) in ac.zip(bc) {
+        for l in 0..4 {
+            acc[l] += x[l] * y[l];
+        }
+    }
+    let mut tail = 0.0;
+    for (x, y) in ar.iter().zip(br) {
+        tail += x * y;
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+}
+
 /// Largest change of any ln D the Anderson extrapolation may add to the damped step.
 const ANDERSON_MAX_SHIFT: f64 = 1.0;
 /// Largest change of any ln D in one plain (unaccelerated) substitution step: a factor
@@ -203,12 +223,12 @@ impl Anderson {
                 let fa = &self.df[a * dim..(a + 1) * dim];
                 for b in 0..=a {
                     let fb = &self.df[b * dim..(b + 1) * dim];
-                    let dot: f64 = fa.iter().zip(fb).map(|(x, y)| x * y).sum();
+                    let dot: f64 = dot4(fa, fb);
                     self.gram[a * l + b] = dot;
                     self.gram[b * l + a] = dot;
                 }
                 big = big.max(self.gram[a * l + a]);
-                self.gamma[a] = fa.iter().zip(u.iter()).map(|(x, y)| x * y).sum();
+                self.gamma[a] = dot4(fa, u);
             }
             for a in 0..l {
                 self.gram[a * l + a] += 1e-12 * big;
