@@ -75,6 +75,32 @@ pub trait Equilibrium: fmt::Debug + Send + Sync {
     }
     /// Writes D_j [-] into `d`.
     fn distribution(&self, state: &StageState<'_>, d: &mut [f64]);
+    /// Writes D [-] of consecutive stages that share this model: `aqueous` and `d` hold
+    /// n × C values stage by stage, `h_plus` and `free_extractant` n values, in the units of
+    /// [`StageState`]. The default calls [`Self::distribution`] per stage; a model may
+    /// override it to hoist its per-call work out of the stage loop, giving the same values
+    /// bit for bit.
+    fn distribution_stages(
+        &self,
+        aqueous: &[f64],
+        h_plus: &[f64],
+        free_extractant: &[f64],
+        d: &mut [f64],
+    ) {
+        let nc = self.n_components();
+        for (k, (dk, xk)) in d
+            .chunks_exact_mut(nc)
+            .zip(aqueous.chunks_exact(nc))
+            .enumerate()
+        {
+            let state = StageState {
+                aqueous: xk,
+                h_plus: h_plus[k],
+                free_extractant: free_extractant[k],
+            };
+            self.distribution(&state, dk);
+        }
+    }
     /// Writes D_j into `d` and its logarithmic derivatives into `der`.
     fn distribution_derivatives(
         &self,
@@ -249,6 +275,11 @@ pub struct PerComponent {
     needs_logs: bool,
     /// Largest n or z of the integer mass-action laws (≤ [`MAX_POW`]).
     max_pow: usize,
+    /// The fast laws as K, n, z per component (a constant D as K = D, n = z = 0), for the
+    /// stage-batched evaluation (valid when `needs_logs` is false).
+    fast_k: Vec<f64>,
+    fast_n: Vec<usize>,
+    fast_z: Vec<usize>,
 }
 
 /// How [`PerComponent`] evaluates one component: mass action with small integer powers by
@@ -316,7 +347,15 @@ impl PerComponent {
             })
             .max()
             .unwrap_or(0);
+        let knz = |f: &FastLaw| match *f {
+            FastLaw::Constant(d) => (d, 0, 0),
+            FastLaw::MassActionInt { k, n, z } => (k, n as usize, z as usize),
+            FastLaw::Logarithmic => (f64::NAN, 0, 0),
+        };
         Self {
+            fast_k: fast.iter().map(|f| knz(f).0).collect(),
+            fast_n: fast.iter().map(|f| knz(f).1).collect(),
+            fast_z: fast.iter().map(|f| knz(f).2).collect(),
             laws,
             charge,
             units,
@@ -457,6 +496,51 @@ impl Equilibrium for PerComponent {
     }
     fn distribution(&self, state: &StageState<'_>, d: &mut [f64]) {
         self.eval(state, d, None);
+    }
+    /// The fast path of `eval` with the per-component law decoded once per call (K, n, z
+    /// arrays instead of a match per component and stage): the same products, so the same
+    /// bits; a stage outside the fast path's range takes `eval` itself.
+    fn distribution_stages(
+        &self,
+        aqueous: &[f64],
+        h_plus: &[f64],
+        free_extractant: &[f64],
+        d: &mut [f64],
+    ) {
+        let nc = self.fast.len();
+        let in_range = |v: f64| v > FAST_RANGE.0 && v < FAST_RANGE.1;
+        let (kk, nn, zz) = (&self.fast_k[..nc], &self.fast_n[..nc], &self.fast_z[..nc]);
+        for (k, (dk, xk)) in d
+            .chunks_exact_mut(nc)
+            .zip(aqueous.chunks_exact(nc))
+            .enumerate()
+        {
+            let (h, e) = (h_plus[k], free_extractant[k]);
+            let hm = h.max(LOG_FLOOR) / MOL_PER_M3_PER_MOLAR;
+            let em = e.max(LOG_FLOOR) / MOL_PER_M3_PER_MOLAR;
+            let mut fast = !self.needs_logs && in_range(hm) && in_range(em);
+            if fast {
+                let inv_h = 1.0 / hm;
+                let (mut pe, mut ph) = ([1.0; MAX_POW + 1], [1.0; MAX_POW + 1]);
+                for i in 1..=self.max_pow {
+                    pe[i] = pe[i - 1] * em;
+                    ph[i] = ph[i - 1] * inv_h;
+                }
+                for j in 0..nc {
+                    let dj = kk[j] * pe[nn[j]] * ph[zz[j]];
+                    fast &= dj.is_normal();
+                    dk[j] = dj;
+                }
+            }
+            if !fast {
+                let state = StageState {
+                    aqueous: xk,
+                    h_plus: h,
+                    free_extractant: e,
+                };
+                self.eval(&state, dk, None);
+            }
+        }
     }
     fn distribution_derivatives(
         &self,

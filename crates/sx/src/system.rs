@@ -252,31 +252,38 @@ impl<'c> StageSystem<'c> {
     /// Recomputes D alone from the stage state (x, h, e), leaving y, H, P as they are (the
     /// next transport sweep recomputes them).
     pub(crate) fn update_distribution(&mut self) {
-        let nc = self.nc;
-        for k in 0..self.n {
-            let state = StageState {
-                aqueous: &self.x[k * nc..(k + 1) * nc],
-                h_plus: self.h[k],
-                free_extractant: self.e[k],
-            };
-            self.c
-                .model(k)
-                .distribution(&state, &mut self.d[k * nc..(k + 1) * nc]);
+        let (n, nc) = (self.n, self.nc);
+        let c = self.c;
+        // one call per run of stages with the same section (model)
+        let mut k0 = 0;
+        while k0 < n {
+            let sec = c.stage_section[k0];
+            let k1 = (k0..n).find(|&k| c.stage_section[k] != sec).unwrap_or(n);
+            c.model(k0).distribution_stages(
+                &self.x[k0 * nc..k1 * nc],
+                &self.h[k0..k1],
+                &self.e[k0..k1],
+                &mut self.d[k0 * nc..k1 * nc],
+            );
+            k0 = k1;
         }
     }
 
     fn update_equilibrium_impl<const MV: bool>(&mut self, derivs: bool) {
         let (nc, nb) = (self.nc, self.nb);
         let ka = self.c.ka;
+        if !derivs {
+            self.update_distribution();
+        }
         for k in 0..self.n {
-            let model = self.c.model(k);
-            let state = StageState {
-                aqueous: &self.x[k * nc..(k + 1) * nc],
-                h_plus: self.h[k],
-                free_extractant: self.e[k],
-            };
-            let d = &mut self.d[k * nc..(k + 1) * nc];
             if derivs {
+                let model = self.c.model(k);
+                let state = StageState {
+                    aqueous: &self.x[k * nc..(k + 1) * nc],
+                    h_plus: self.h[k],
+                    free_extractant: self.e[k],
+                };
+                let d = &mut self.d[k * nc..(k + 1) * nc];
                 let comp = model.composition_dependent();
                 if comp {
                     self.dlx.fill(0.0);
@@ -312,8 +319,6 @@ impl<'c> StageSystem<'c> {
                         row[nc + 1] = yj * self.dle[j];
                     }
                 }
-            } else {
-                model.distribution(&state, d);
             }
             let y = if MV { &mut self.ys } else { &mut self.y };
             let (yk, dk, xk) = (
