@@ -332,8 +332,14 @@ impl<'c> StageSystem<'c> {
             if self.acid {
                 let h = self.h[k];
                 let s = self.c.sulfate[k];
-                self.htot[k] = h + s * h / (h + ka);
-                self.dhtot[k] = h * (1.0 + s * ka / ((h + ka) * (h + ka)));
+                if s == 0.0 {
+                    // chloride/nitrate stage: H_tot = h (the sulfate terms are exact zeros)
+                    self.htot[k] = h;
+                    self.dhtot[k] = h;
+                } else {
+                    self.htot[k] = h + s * h / (h + ka);
+                    self.dhtot[k] = h * (1.0 + s * ka / ((h + ka) * (h + ka)));
+                }
                 let mut p = 0.0;
                 let (charge, yk) = (&self.charge[..nc], &self.y[k * nc..(k + 1) * nc]);
                 for j in 0..nc {
