@@ -21,6 +21,33 @@ pub(crate) const CONC_FLOOR: f64 = 1e-280;
 /// `transport_components_plain`).
 const STAGE_MAJOR_COMPONENTS: usize = 4;
 
+/// Calls `$self.$f::<NC>($args)` for NC = `$nc` in 1..=16 and evaluates to true, or to false
+/// for other component counts (the caller then takes its generic loop): the stage loops of
+/// equilibrium-stage cascades without acid (block size = C) on fixed-size rows.
+macro_rules! plain_nc {
+    ($nc:expr, $self:ident . $f:ident ( $($arg:expr),* )) => {
+        match $nc {
+            1 => { $self.$f::<1>($($arg),*); true }
+            2 => { $self.$f::<2>($($arg),*); true }
+            3 => { $self.$f::<3>($($arg),*); true }
+            4 => { $self.$f::<4>($($arg),*); true }
+            5 => { $self.$f::<5>($($arg),*); true }
+            6 => { $self.$f::<6>($($arg),*); true }
+            7 => { $self.$f::<7>($($arg),*); true }
+            8 => { $self.$f::<8>($($arg),*); true }
+            9 => { $self.$f::<9>($($arg),*); true }
+            10 => { $self.$f::<10>($($arg),*); true }
+            11 => { $self.$f::<11>($($arg),*); true }
+            12 => { $self.$f::<12>($($arg),*); true }
+            13 => { $self.$f::<13>($($arg),*); true }
+            14 => { $self.$f::<14>($($arg),*); true }
+            15 => { $self.$f::<15>($($arg),*); true }
+            16 => { $self.$f::<16>($($arg),*); true }
+            _ => false,
+        }
+    };
+}
+
 /// Stage throughputs below this fraction of a component's total feed are measured against it
 /// instead (eq. 13): balances of such vanishing traces do not steer convergence.
 pub(crate) const TRACE_FRACTION: f64 = 1e-200;
@@ -70,6 +97,9 @@ pub(crate) struct StageSystem<'c> {
     /// the flows and feeds alone): `None` until the first call, `Some(empty)` if the
     /// normalisation does not apply.
     sat_tot: Option<Vec<f64>>,
+    /// Equilibrium stages without acid: the residual, scales, Jacobian and equilibrium update
+    /// take the fixed-size-row kernels (`plain_nc!`; tests switch them off to compare).
+    pub(crate) plain: bool,
     /// Stage-major Thomas scratch (n·C each, sized on first use).
     cpm: Vec<f64>,
     zm: Vec<f64>,
@@ -123,6 +153,7 @@ impl<'c> StageSystem<'c> {
             charge: c.components.iter().map(|q| q.charge).collect(),
             units: c.components.iter().map(|q| q.extractant_units).collect(),
             sat_tot: None,
+            plain: !acid && !mv,
             cpm: Vec::new(),
             zm: Vec::new(),
         }
@@ -191,8 +222,58 @@ impl<'c> StageSystem<'c> {
         // Monomorphised on the mode, so the equilibrium-stage path is the code it always was.
         if self.mv {
             self.update_equilibrium_impl::<true>(derivs);
-        } else {
+        } else if !self.plain || !plain_nc!(self.nc, self.update_equilibrium_plain(derivs)) {
             self.update_equilibrium_impl::<false>(derivs);
+        }
+    }
+
+    /// [`Self::update_equilibrium`] for NC components, no acid, no Murphree rows: D per run of
+    /// stages, y = D·x, and the derivative rows on fixed-size arrays (the same operations in
+    /// the same order).
+    fn update_equilibrium_plain<const NC: usize>(&mut self, derivs: bool) {
+        if !derivs {
+            self.update_distribution();
+        }
+        let nb = self.nb;
+        debug_assert_eq!(nb, NC);
+        for k in 0..self.n {
+            let d = &mut self.d[k * NC..(k + 1) * NC];
+            let xk: &[f64; NC] = self.x[k * NC..(k + 1) * NC].try_into().expect("stage row");
+            if derivs {
+                let model = self.c.model(k);
+                let state = StageState {
+                    aqueous: xk,
+                    h_plus: self.h[k],
+                    free_extractant: self.e[k],
+                };
+                let comp = model.composition_dependent();
+                if comp {
+                    self.dlx.fill(0.0);
+                }
+                let mut der = DistributionDerivatives {
+                    d_ln_aqueous: &mut self.dlx,
+                    d_ln_h: &mut self.dlh,
+                    d_ln_extractant: &mut self.dle,
+                };
+                model.distribution_derivatives(&state, d, &mut der);
+                let (dy, _) = self.dy[k * NC * NC..(k + 1) * NC * NC].as_chunks_mut::<NC>();
+                let (dlx, _) = self.dlx.as_chunks::<NC>();
+                for j in 0..NC {
+                    let yj = d[j] * xk[j];
+                    let mut row = [0.0; NC];
+                    row[j] = yj;
+                    if comp {
+                        for i in 0..NC {
+                            row[i] += yj * dlx[j][i];
+                        }
+                    }
+                    dy[j] = row;
+                }
+            }
+            let yk = &mut self.y[k * NC..(k + 1) * NC];
+            for j in 0..NC {
+                yk[j] = self.d[k * NC + j] * xk[j];
+            }
         }
     }
 
@@ -360,14 +441,101 @@ impl<'c> StageSystem<'c> {
         }
     }
 
+    /// The component rows of [`Self::residual`] for NC components, no acid, no Murphree rows
+    /// (block size NC): the same operations in the same order on fixed-size rows.
+    fn residual_plain<const NC: usize>(&self, r: &mut [f64]) {
+        let n = self.n;
+        let f = &self.c.flows;
+        let (x, _) = self.x.as_chunks::<NC>();
+        let (y, _) = self.y.as_chunks::<NC>();
+        let (feed, _) = self.c.feed.as_chunks::<NC>();
+        let (rs, _) = r.as_chunks_mut::<NC>();
+        for k in 0..n {
+            let (qa, qo) = (f.aqueous_out[k], f.organic_out[k]);
+            let mut v = [0.0; NC];
+            for j in 0..NC {
+                v[j] = feed[k][j] - qa * x[k][j] - qo * y[k][j];
+            }
+            if k > 0 {
+                let a = f.aqueous_pass[k - 1];
+                for j in 0..NC {
+                    v[j] += a * x[k - 1][j];
+                }
+            }
+            if k + 1 < n {
+                let o = f.organic_pass[k + 1];
+                for j in 0..NC {
+                    v[j] += o * y[k + 1][j];
+                }
+            }
+            rs[k] = v;
+        }
+    }
+
+    /// [`Self::scales`] for NC components, no acid, no Murphree rows.
+    fn scales_plain<const NC: usize>(&self, w: &mut [f64]) {
+        let f = &self.c.flows;
+        let (x, _) = self.x.as_chunks::<NC>();
+        let (y, _) = self.y.as_chunks::<NC>();
+        let (ws, _) = w.as_chunks_mut::<NC>();
+        let tr: &[f64; NC] = self.trace[..NC]
+            .try_into()
+            .expect("one trace per component");
+        for k in 0..self.n {
+            let (qa, qo) = (f.aqueous_out[k], f.organic_out[k]);
+            for j in 0..NC {
+                ws[k][j] = 1.0 / (qa * x[k][j] + qo * y[k][j]).max(tr[j]);
+            }
+        }
+    }
+
+    /// The stage blocks of [`Self::jacobian`] for NC components, no acid, no Murphree rows
+    /// (block size NC): the same operations in the same order on fixed-size rows.
+    fn jacobian_plain<const NC: usize>(&self, w: &[f64], bt: &mut BlockTridiagonal) {
+        let n = self.n;
+        let f = &self.c.flows;
+        let (x, _) = self.x.as_chunks::<NC>();
+        let (ws, _) = w.as_chunks::<NC>();
+        let (dy, _) = self.dy.as_chunks::<NC>();
+        let (dg, _) = bt.diag.as_chunks_mut::<NC>();
+        for k in 0..n {
+            let (qa, qo) = (f.aqueous_out[k], f.organic_out[k]);
+            for j in 0..NC {
+                let (row, dyr, wr) = (&mut dg[k * NC + j], &dy[k * NC + j], ws[k][j]);
+                for i in 0..NC {
+                    row[i] = -qo * dyr[i] * wr;
+                }
+                row[j] -= qa * x[k][j] * wr;
+            }
+        }
+        let (lo, _) = bt.lower.as_chunks_mut::<NC>();
+        for k in 1..n {
+            let a = f.aqueous_pass[k - 1];
+            for j in 0..NC {
+                lo[k * NC + j][j] = a * x[k - 1][j] * ws[k][j];
+            }
+        }
+        let (up, _) = bt.upper.as_chunks_mut::<NC>();
+        for k in 0..n.saturating_sub(1) {
+            let o = f.organic_pass[k + 1];
+            for j in 0..NC {
+                let (row, dyr, wr) = (&mut up[k * NC + j], &dy[(k + 1) * NC + j], ws[k][j]);
+                for i in 0..NC {
+                    row[i] = o * dyr[i] * wr;
+                }
+            }
+        }
+    }
+
     /// Residuals at the loaded state: component balances and the proton balance [mol·s⁻¹],
     /// free-extractant closure [mol·m⁻³].
     pub(crate) fn residual(&self, r: &mut [f64]) {
         let (n, nc, nb) = (self.n, self.nc, self.nb);
         let f = &self.c.flows;
+        let plain = self.plain && plain_nc!(nc, self.residual_plain(r));
         // Per stage on slices of one length (no bounds checks in the loops); the same
         // operations in the same order as the balance (10) term by term.
-        for k in 0..n {
+        for k in 0..if plain { 0 } else { n } {
             let rk = &mut r[k * nb..k * nb + nc];
             let (qa, qo) = (f.aqueous_out[k], f.organic_out[k]);
             let xs = &self.x[k * nc..(k + 1) * nc];
@@ -450,7 +618,8 @@ impl<'c> StageSystem<'c> {
     pub(crate) fn scales(&self, w: &mut [f64]) {
         let (nc, nb) = (self.nc, self.nb);
         let f = &self.c.flows;
-        for k in 0..self.n {
+        let plain = self.plain && plain_nc!(nc, self.scales_plain(w));
+        for k in 0..if plain { 0 } else { self.n } {
             let (qa, qo) = (f.aqueous_out[k], f.organic_out[k]);
             let xs = &self.x[k * nc..(k + 1) * nc];
             let ys = &self.y[k * nc..(k + 1) * nc];
@@ -492,7 +661,8 @@ impl<'c> StageSystem<'c> {
         let (n, nc, nb) = (self.n, self.nc, self.nb);
         let bs = nb * nb;
         let f = &self.c.flows;
-        for k in 0..n {
+        let plain = self.plain && plain_nc!(nc, self.jacobian_plain(w, bt));
+        for k in 0..if plain { 0 } else { n } {
             let (qa, qo) = (f.aqueous_out[k], f.organic_out[k]);
             let dg = &mut bt.diag[k * bs..(k + 1) * bs];
             let dyk = &self.dy[k * nc * nb..(k + 1) * nc * nb];
@@ -1332,6 +1502,59 @@ mod tests {
         s.feeds[0].stage = scrub;
         s.feeds[2].stage = scrub + extraction - 1;
         s
+    }
+
+    /// The fixed-size-row kernels of equilibrium stages without acid (`plain_nc!`) give the
+    /// generic loops' residual, scales, Jacobian, D, y and derivatives bit for bit (2 and 15
+    /// components: cases a and c, cut short), with a recycle.
+    #[test]
+    fn plain_kernels_equal_the_generic_loops() {
+        let mut c15 = shrunk(cases::bench_case_c(), 4, 5);
+        c15.recycles.push(crate::RecycleSpec {
+            name: "aq".into(),
+            from: crate::OutletRef::Raffinate,
+            to_stage: 2,
+            flow: 0.2e-4,
+        });
+        for spec in [shrunk(cases::bench_case_a(), 3, 3), c15] {
+            let c = spec.validate().unwrap();
+            let run = |plain: bool| {
+                let mut sys = StageSystem::new(&c);
+                assert!(
+                    sys.plain,
+                    "the bench cases have no acid and no Murphree rows"
+                );
+                sys.plain = plain;
+                let dim = sys.dim();
+                let v: Vec<f64> = (0..dim)
+                    .map(|i| (1.0 + 0.3 * ((i * 7) as f64).sin()).exp())
+                    .collect();
+                sys.load(&v, true);
+                let (mut r, mut w) = (vec![0.0; dim], vec![0.0; dim]);
+                sys.residual(&mut r);
+                sys.scales(&mut w);
+                let mut bt = BlockTridiagonal::new(sys.n, sys.nb);
+                let mut rec = vec![0.0; c.recycles.len() * sys.nb * sys.nb];
+                sys.jacobian(&w, &mut bt, &mut rec);
+                let derivs = (sys.d.clone(), sys.y.clone(), sys.dy.clone());
+                sys.load(&v, false);
+                let bits = |a: &[f64]| a.iter().map(|x| x.to_bits()).collect::<Vec<u64>>();
+                [
+                    bits(&r),
+                    bits(&w),
+                    bits(&bt.diag),
+                    bits(&bt.lower),
+                    bits(&bt.upper),
+                    bits(&rec),
+                    bits(&derivs.0),
+                    bits(&derivs.1),
+                    bits(&derivs.2),
+                    bits(&sys.d),
+                    bits(&sys.y),
+                ]
+            };
+            assert_eq!(run(true), run(false));
+        }
     }
 
     #[test]
