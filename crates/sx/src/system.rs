@@ -97,9 +97,10 @@ pub(crate) struct StageSystem<'c> {
     /// the flows and feeds alone): `None` until the first call, `Some(empty)` if the
     /// normalisation does not apply.
     sat_tot: Option<Vec<f64>>,
-    /// Equilibrium stages without acid: the residual, scales, Jacobian and equilibrium update
-    /// take the fixed-size-row kernels (`plain_nc!`; tests switch them off to compare).
-    pub(crate) plain: bool,
+    /// Equilibrium stages (no Murphree rows) with up to 16 components take the fixed-size-row
+    /// kernels (`plain_nc!`) of the residual, scales, Jacobian and equilibrium update; tests
+    /// switch them off to compare with the generic loops.
+    pub(crate) kernels: bool,
     /// Stage-major Thomas scratch (n·C each, sized on first use).
     cpm: Vec<f64>,
     zm: Vec<f64>,
@@ -153,7 +154,7 @@ impl<'c> StageSystem<'c> {
             charge: c.components.iter().map(|q| q.charge).collect(),
             units: c.components.iter().map(|q| q.extractant_units).collect(),
             sat_tot: None,
-            plain: !acid && !mv,
+            kernels: true,
             cpm: Vec::new(),
             zm: Vec::new(),
         }
@@ -222,8 +223,49 @@ impl<'c> StageSystem<'c> {
         // Monomorphised on the mode, so the equilibrium-stage path is the code it always was.
         if self.mv {
             self.update_equilibrium_impl::<true>(derivs);
-        } else if !self.plain || !plain_nc!(self.nc, self.update_equilibrium_plain(derivs)) {
+        } else if !self.kernels {
             self.update_equilibrium_impl::<false>(derivs);
+        } else if !self.acid {
+            if !plain_nc!(self.nc, self.update_equilibrium_plain(derivs)) {
+                self.update_equilibrium_impl::<false>(derivs);
+            }
+        } else if derivs || !plain_nc!(self.nc, self.update_equilibrium_acid()) {
+            self.update_equilibrium_impl::<false>(derivs);
+        }
+    }
+
+    /// [`Self::update_equilibrium`] without derivatives for NC components with the acid
+    /// tracked, no Murphree rows: D per run of stages, then y = D·x, H_tot and P per stage on
+    /// fixed-size rows (the same operations in the same order).
+    fn update_equilibrium_acid<const NC: usize>(&mut self) {
+        self.update_distribution();
+        let ka = self.c.ka;
+        let charge: &[f64; NC] = self.charge[..NC]
+            .try_into()
+            .expect("one charge per component");
+        let (x, _) = self.x.as_chunks::<NC>();
+        let (d, _) = self.d.as_chunks::<NC>();
+        let (y, _) = self.y.as_chunks_mut::<NC>();
+        for k in 0..self.n {
+            let mut yk = [0.0; NC];
+            for j in 0..NC {
+                yk[j] = d[k][j] * x[k][j];
+            }
+            y[k] = yk;
+            let h = self.h[k];
+            let s = self.c.sulfate[k];
+            if s == 0.0 {
+                self.htot[k] = h;
+                self.dhtot[k] = h;
+            } else {
+                self.htot[k] = h + s * h / (h + ka);
+                self.dhtot[k] = h * (1.0 + s * ka / ((h + ka) * (h + ka)));
+            }
+            let mut p = 0.0;
+            for j in 0..NC {
+                p -= charge[j] * yk[j];
+            }
+            self.p[k] = p;
         }
     }
 
@@ -532,7 +574,8 @@ impl<'c> StageSystem<'c> {
     pub(crate) fn residual(&self, r: &mut [f64]) {
         let (n, nc, nb) = (self.n, self.nc, self.nb);
         let f = &self.c.flows;
-        let plain = self.plain && plain_nc!(nc, self.residual_plain(r));
+        let plain =
+            self.kernels && !(self.acid || self.mv) && plain_nc!(nc, self.residual_plain(r));
         // Per stage on slices of one length (no bounds checks in the loops); the same
         // operations in the same order as the balance (10) term by term.
         for k in 0..if plain { 0 } else { n } {
@@ -618,7 +661,7 @@ impl<'c> StageSystem<'c> {
     pub(crate) fn scales(&self, w: &mut [f64]) {
         let (nc, nb) = (self.nc, self.nb);
         let f = &self.c.flows;
-        let plain = self.plain && plain_nc!(nc, self.scales_plain(w));
+        let plain = self.kernels && !(self.acid || self.mv) && plain_nc!(nc, self.scales_plain(w));
         for k in 0..if plain { 0 } else { self.n } {
             let (qa, qo) = (f.aqueous_out[k], f.organic_out[k]);
             let xs = &self.x[k * nc..(k + 1) * nc];
@@ -661,7 +704,8 @@ impl<'c> StageSystem<'c> {
         let (n, nc, nb) = (self.n, self.nc, self.nb);
         let bs = nb * nb;
         let f = &self.c.flows;
-        let plain = self.plain && plain_nc!(nc, self.jacobian_plain(w, bt));
+        let plain =
+            self.kernels && !(self.acid || self.mv) && plain_nc!(nc, self.jacobian_plain(w, bt));
         for k in 0..if plain { 0 } else { n } {
             let (qa, qo) = (f.aqueous_out[k], f.organic_out[k]);
             let dg = &mut bt.diag[k * bs..(k + 1) * bs];
@@ -1504,9 +1548,9 @@ mod tests {
         s
     }
 
-    /// The fixed-size-row kernels of equilibrium stages without acid (`plain_nc!`) give the
-    /// generic loops' residual, scales, Jacobian, D, y and derivatives bit for bit (2 and 15
-    /// components: cases a and c, cut short), with a recycle.
+    /// The fixed-size-row kernels (`plain_nc!`) give the generic loops' residual, scales,
+    /// Jacobian, D, y and derivatives bit for bit: cases a (2 components) and c (15, with a
+    /// recycle) without acid, case b (6 + acid, with sulfate on the feed stage) with it.
     #[test]
     fn plain_kernels_equal_the_generic_loops() {
         let mut c15 = shrunk(cases::bench_case_c(), 4, 5);
@@ -1516,15 +1560,13 @@ mod tests {
             to_stage: 2,
             flow: 0.2e-4,
         });
-        for spec in [shrunk(cases::bench_case_a(), 3, 3), c15] {
+        let mut b = shrunk(cases::bench_case_b(), 3, 3);
+        b.feeds[0].sulfate = 500.0;
+        for spec in [shrunk(cases::bench_case_a(), 3, 3), c15, b] {
             let c = spec.validate().unwrap();
             let run = |plain: bool| {
                 let mut sys = StageSystem::new(&c);
-                assert!(
-                    sys.plain,
-                    "the bench cases have no acid and no Murphree rows"
-                );
-                sys.plain = plain;
+                sys.kernels = plain;
                 let dim = sys.dim();
                 let v: Vec<f64> = (0..dim)
                     .map(|i| (1.0 + 0.3 * ((i * 7) as f64).sin()).exp())
@@ -1538,6 +1580,8 @@ mod tests {
                 sys.jacobian(&w, &mut bt, &mut rec);
                 let derivs = (sys.d.clone(), sys.y.clone(), sys.dy.clone());
                 sys.load(&v, false);
+                let mut r2 = vec![0.0; dim];
+                sys.residual(&mut r2);
                 let bits = |a: &[f64]| a.iter().map(|x| x.to_bits()).collect::<Vec<u64>>();
                 [
                     bits(&r),
@@ -1551,6 +1595,7 @@ mod tests {
                     bits(&derivs.2),
                     bits(&sys.d),
                     bits(&sys.y),
+                    bits(&r2),
                 ]
             };
             assert_eq!(run(true), run(false));
