@@ -514,6 +514,48 @@ impl<'c> StageSystem<'c> {
         }
     }
 
+    /// [`Self::residual`]'s stage rows for NC components with the acid tracked (block size
+    /// NC + 2), no Murphree rows: the same operations in the same order on fixed-size rows.
+    fn residual_acid<const NC: usize>(&self, r: &mut [f64]) {
+        let n = self.n;
+        let f = &self.c.flows;
+        let (x, _) = self.x.as_chunks::<NC>();
+        let (y, _) = self.y.as_chunks::<NC>();
+        let (feed, _) = self.c.feed.as_chunks::<NC>();
+        let units: &[f64; NC] = self.units[..NC]
+            .try_into()
+            .expect("one count per component");
+        for (k, rk) in r.chunks_exact_mut(NC + 2).enumerate().take(n) {
+            let (qa, qo) = (f.aqueous_out[k], f.organic_out[k]);
+            let mut v = [0.0; NC];
+            for j in 0..NC {
+                v[j] = feed[k][j] - qa * x[k][j] - qo * y[k][j];
+            }
+            let mut pr = self.c.feed_proton[k] - qa * self.htot[k] - qo * self.p[k];
+            if k > 0 {
+                let a = f.aqueous_pass[k - 1];
+                for j in 0..NC {
+                    v[j] += a * x[k - 1][j];
+                }
+                pr += a * self.htot[k - 1];
+            }
+            if k + 1 < n {
+                let o = f.organic_pass[k + 1];
+                for j in 0..NC {
+                    v[j] += o * y[k + 1][j];
+                }
+                pr += o * self.p[k + 1];
+            }
+            let mut b = self.e[k] - self.c.extractant_total[k];
+            for j in 0..NC {
+                b += units[j] * y[k][j];
+            }
+            rk[..NC].copy_from_slice(&v);
+            rk[NC] = pr;
+            rk[NC + 1] = b;
+        }
+    }
+
     /// [`Self::scales`] for NC components, no acid, no Murphree rows.
     fn scales_plain<const NC: usize>(&self, w: &mut [f64]) {
         let f = &self.c.flows;
@@ -574,8 +616,13 @@ impl<'c> StageSystem<'c> {
     pub(crate) fn residual(&self, r: &mut [f64]) {
         let (n, nc, nb) = (self.n, self.nc, self.nb);
         let f = &self.c.flows;
-        let plain =
-            self.kernels && !(self.acid || self.mv) && plain_nc!(nc, self.residual_plain(r));
+        let plain = self.kernels
+            && !self.mv
+            && if self.acid {
+                plain_nc!(nc, self.residual_acid(r))
+            } else {
+                plain_nc!(nc, self.residual_plain(r))
+            };
         // Per stage on slices of one length (no bounds checks in the loops); the same
         // operations in the same order as the balance (10) term by term.
         for k in 0..if plain { 0 } else { n } {
