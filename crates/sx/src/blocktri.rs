@@ -870,17 +870,22 @@ mod tests {
     use super::*;
     use crate::linear::dense_solve;
 
+    /// Uniform numbers in [−½, ½) from a 64-bit linear congruential generator (Knuth's MMIX
+    /// constants): reproducible test matrices without an RNG dependency.
+    fn lcg(mut state: u64) -> impl FnMut() -> f64 {
+        move || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((state >> 11) as f64 / (1u64 << 53) as f64) - 0.5
+        }
+    }
+
     #[test]
     fn block_thomas_and_band_lu_match_dense() {
         let (n, nb) = (5, 3);
         let mut bt = BlockTridiagonal::new(n, nb);
-        let mut seed = 1u64;
-        let mut rnd = || {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((seed >> 11) as f64 / (1u64 << 53) as f64) - 0.5
-        };
+        let mut rnd = lcg(1);
         let dim = n * nb;
         let mut dense = vec![0.0; dim * dim];
         for k in 0..n {
@@ -937,13 +942,7 @@ mod tests {
         seed: u64,
     ) -> (BlockTridiagonal, Vec<f64>) {
         let mut bt = BlockTridiagonal::new(n, nb);
-        let mut s = seed;
-        let mut rnd = || {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((s >> 11) as f64 / (1u64 << 53) as f64) - 0.5
-        };
+        let mut rnd = lcg(seed);
         let dim = n * nb;
         let mut dense = vec![0.0; dim * dim];
         for k in 0..n {

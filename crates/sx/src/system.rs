@@ -48,6 +48,21 @@ macro_rules! plain_nc {
     };
 }
 
+/// Total acid H_tot = h + s·h/(h + Ka) [mol·m⁻³] of a stage with free [H⁺] `h` and sulfate
+/// `s` (eq. 8), and its logarithmic derivative ∂H_tot/∂ln h. Without sulfate both are h
+/// exactly (chloride/nitrate stages: no divisions).
+#[inline]
+fn acid_totals(h: f64, s: f64, ka: f64) -> (f64, f64) {
+    if s == 0.0 {
+        (h, h)
+    } else {
+        (
+            h + s * h / (h + ka),
+            h * (1.0 + s * ka / ((h + ka) * (h + ka))),
+        )
+    }
+}
+
 /// Stage throughputs below this fraction of a component's total feed are measured against it
 /// instead (eq. 13): balances of such vanishing traces do not steer convergence.
 pub(crate) const TRACE_FRACTION: f64 = 1e-200;
@@ -252,15 +267,7 @@ impl<'c> StageSystem<'c> {
                 yk[j] = d[k][j] * x[k][j];
             }
             y[k] = yk;
-            let h = self.h[k];
-            let s = self.c.sulfate[k];
-            if s == 0.0 {
-                self.htot[k] = h;
-                self.dhtot[k] = h;
-            } else {
-                self.htot[k] = h + s * h / (h + ka);
-                self.dhtot[k] = h * (1.0 + s * ka / ((h + ka) * (h + ka)));
-            }
+            (self.htot[k], self.dhtot[k]) = acid_totals(self.h[k], self.c.sulfate[k], ka);
             let mut p = 0.0;
             for j in 0..NC {
                 p -= charge[j] * yk[j];
@@ -453,16 +460,7 @@ impl<'c> StageSystem<'c> {
                 yk[j] = dk[j] * xk[j];
             }
             if self.acid {
-                let h = self.h[k];
-                let s = self.c.sulfate[k];
-                if s == 0.0 {
-                    // chloride/nitrate stage: H_tot = h (the sulfate terms are exact zeros)
-                    self.htot[k] = h;
-                    self.dhtot[k] = h;
-                } else {
-                    self.htot[k] = h + s * h / (h + ka);
-                    self.dhtot[k] = h * (1.0 + s * ka / ((h + ka) * (h + ka)));
-                }
+                (self.htot[k], self.dhtot[k]) = acid_totals(self.h[k], self.c.sulfate[k], ka);
                 let mut p = 0.0;
                 let (charge, yk) = (&self.charge[..nc], &self.y[k * nc..(k + 1) * nc]);
                 for j in 0..nc {
@@ -1369,7 +1367,7 @@ impl<'c> StageSystem<'c> {
                 *clamped += 1;
                 floor
             };
-            self.htot[k] = self.h[k] + s * self.h[k] / (self.h[k] + ka);
+            self.htot[k] = acid_totals(self.h[k], s, ka).0;
         }
     }
 
