@@ -286,25 +286,10 @@ impl<'c> StageSystem<'c> {
         let nb = self.nb;
         debug_assert_eq!(nb, NC);
         for k in 0..self.n {
-            let d = &mut self.d[k * NC..(k + 1) * NC];
-            let xk: &[f64; NC] = self.x[k * NC..(k + 1) * NC].try_into().expect("stage row");
             if derivs {
-                let model = self.c.model(k);
-                let state = StageState {
-                    aqueous: xk,
-                    h_plus: self.h[k],
-                    free_extractant: self.e[k],
-                };
-                let comp = model.composition_dependent();
-                if comp {
-                    self.dlx.fill(0.0);
-                }
-                let mut der = DistributionDerivatives {
-                    d_ln_aqueous: &mut self.dlx,
-                    d_ln_h: &mut self.dlh,
-                    d_ln_extractant: &mut self.dle,
-                };
-                model.distribution_derivatives(&state, d, &mut der);
+                let comp = self.stage_derivatives(k);
+                let d = &self.d[k * NC..(k + 1) * NC];
+                let xk = &self.x[k * NC..(k + 1) * NC];
                 let (dy, _) = self.dy[k * NC * NC..(k + 1) * NC * NC].as_chunks_mut::<NC>();
                 let (dlx, _) = self.dlx.as_chunks::<NC>();
                 for j in 0..NC {
@@ -319,6 +304,7 @@ impl<'c> StageSystem<'c> {
                     dy[j] = row;
                 }
             }
+            let xk = &self.x[k * NC..(k + 1) * NC];
             let yk = &mut self.y[k * NC..(k + 1) * NC];
             for j in 0..NC {
                 yk[j] = self.d[k * NC + j] * xk[j];
@@ -399,6 +385,30 @@ impl<'c> StageSystem<'c> {
         }
     }
 
+    /// D of stage `k` and its logarithmic derivatives (into `dlx`, `dlh`, `dle`) at the
+    /// loaded state; returns whether the stage's model is composition dependent (`dlx` then
+    /// holds ∂ln D_j/∂ln x_i, else it is not touched).
+    fn stage_derivatives(&mut self, k: usize) -> bool {
+        let nc = self.nc;
+        let model = self.c.model(k);
+        let state = StageState {
+            aqueous: &self.x[k * nc..(k + 1) * nc],
+            h_plus: self.h[k],
+            free_extractant: self.e[k],
+        };
+        let comp = model.composition_dependent();
+        if comp {
+            self.dlx.fill(0.0);
+        }
+        let mut der = DistributionDerivatives {
+            d_ln_aqueous: &mut self.dlx,
+            d_ln_h: &mut self.dlh,
+            d_ln_extractant: &mut self.dle,
+        };
+        model.distribution_derivatives(&state, &mut self.d[k * nc..(k + 1) * nc], &mut der);
+        comp
+    }
+
     fn update_equilibrium_impl<const MV: bool>(&mut self, derivs: bool) {
         let (nc, nb) = (self.nc, self.nb);
         let ka = self.c.ka;
@@ -407,23 +417,8 @@ impl<'c> StageSystem<'c> {
         }
         for k in 0..self.n {
             if derivs {
-                let model = self.c.model(k);
-                let state = StageState {
-                    aqueous: &self.x[k * nc..(k + 1) * nc],
-                    h_plus: self.h[k],
-                    free_extractant: self.e[k],
-                };
-                let d = &mut self.d[k * nc..(k + 1) * nc];
-                let comp = model.composition_dependent();
-                if comp {
-                    self.dlx.fill(0.0);
-                }
-                let mut der = DistributionDerivatives {
-                    d_ln_aqueous: &mut self.dlx,
-                    d_ln_h: &mut self.dlh,
-                    d_ln_extractant: &mut self.dle,
-                };
-                model.distribution_derivatives(&state, d, &mut der);
+                let comp = self.stage_derivatives(k);
+                let d = &self.d[k * nc..(k + 1) * nc];
                 let dy = if MV {
                     let dy = &mut self.dy[k * nc * nb..(k + 1) * nc * nb];
                     dy.fill(0.0);
