@@ -297,6 +297,12 @@ enum FastLaw {
 /// Largest integer power evaluated by multiplications in the mass-action fast path.
 const MAX_POW: usize = 8;
 
+/// Length of the power tables of [`PerComponent::distribution_stages`]'s fast path (a power
+/// of two above [`MAX_POW`], so that an index masked with `POW_MASK` needs no bounds check).
+const POW_TABLE: usize = 16;
+const POW_MASK: usize = POW_TABLE - 1;
+const _: () = assert!(MAX_POW < POW_TABLE);
+
 /// Concentrations [mol·L⁻¹] inside which the tabulated powers of the fast path stay finite
 /// and normal (1e35⁸ = 1e280); a product K·F^n·h^−z outside the normal range falls back to the
 /// logarithmic path as well.
@@ -473,6 +479,68 @@ impl PerComponent {
     }
 }
 
+impl PerComponent {
+    /// [`Equilibrium::distribution_stages`] with the largest integer power `P` (=
+    /// `max_pow`) known at compile time: the power tables are filled by an unrolled loop, the
+    /// components read them at indices masked to the table (no bounds checks; the powers are
+    /// at most `MAX_POW`, so the mask changes nothing), and `is_normal` is two comparisons.
+    fn distribution_stages_pow<const P: usize>(
+        &self,
+        aqueous: &[f64],
+        h_plus: &[f64],
+        free_extractant: &[f64],
+        d: &mut [f64],
+    ) {
+        let nc = self.fast.len();
+        let in_range = |v: f64| v > FAST_RANGE.0 && v < FAST_RANGE.1;
+        // `a.max(LOG_FLOOR)` without the NaN branch of `f64::max` (the floor is not NaN, so
+        // a NaN `a` gives the floor either way)
+        let floored = |a: f64| if a > LOG_FLOOR { a } else { LOG_FLOOR };
+        let (kk, nn, zz) = (&self.fast_k[..nc], &self.fast_n[..nc], &self.fast_z[..nc]);
+        // The products K·F^n·h^−z of in-range F, h are never NaN unless a K (a constant D)
+        // is: then every stage takes `eval`. Otherwise every D is normal iff the smallest
+        // and the largest |D| of the stage are.
+        let no_nan = kk.iter().all(|v| !v.is_nan());
+        for (k, (dk, xk)) in d
+            .chunks_exact_mut(nc)
+            .zip(aqueous.chunks_exact(nc))
+            .enumerate()
+        {
+            let (h, e) = (h_plus[k], free_extractant[k]);
+            let hm = floored(h) / MOL_PER_M3_PER_MOLAR;
+            let em = floored(e) / MOL_PER_M3_PER_MOLAR;
+            let mut fast = no_nan && !self.needs_logs && in_range(hm) && in_range(em);
+            if fast {
+                let inv_h = 1.0 / hm;
+                let (mut pe, mut ph) = ([1.0; POW_TABLE], [1.0; POW_TABLE]);
+                for i in 1..P + 1 {
+                    pe[i & POW_MASK] = pe[(i - 1) & POW_MASK] * em;
+                    ph[i & POW_MASK] = ph[(i - 1) & POW_MASK] * inv_h;
+                }
+                let dk = &mut dk[..nc];
+                let (mut lo, mut hi) = (f64::INFINITY, 0.0);
+                for j in 0..nc {
+                    let v = kk[j] * pe[nn[j] & POW_MASK] * ph[zz[j] & POW_MASK];
+                    let a = v.abs();
+                    lo = if a < lo { a } else { lo };
+                    hi = if a > hi { a } else { hi };
+                    dk[j] = v;
+                }
+                // (every v.is_normal())
+                fast = lo >= f64::MIN_POSITIVE && hi < f64::INFINITY;
+            }
+            if !fast {
+                let state = StageState {
+                    aqueous: xk,
+                    h_plus: h,
+                    free_extractant: e,
+                };
+                self.eval(&state, dk, None);
+            }
+        }
+    }
+}
+
 fn powi(x: f64, k: u32) -> f64 {
     match k {
         0 => 1.0,
@@ -507,39 +575,17 @@ impl Equilibrium for PerComponent {
         free_extractant: &[f64],
         d: &mut [f64],
     ) {
-        let nc = self.fast.len();
-        let in_range = |v: f64| v > FAST_RANGE.0 && v < FAST_RANGE.1;
-        let (kk, nn, zz) = (&self.fast_k[..nc], &self.fast_n[..nc], &self.fast_z[..nc]);
-        for (k, (dk, xk)) in d
-            .chunks_exact_mut(nc)
-            .zip(aqueous.chunks_exact(nc))
-            .enumerate()
-        {
-            let (h, e) = (h_plus[k], free_extractant[k]);
-            let hm = h.max(LOG_FLOOR) / MOL_PER_M3_PER_MOLAR;
-            let em = e.max(LOG_FLOOR) / MOL_PER_M3_PER_MOLAR;
-            let mut fast = !self.needs_logs && in_range(hm) && in_range(em);
-            if fast {
-                let inv_h = 1.0 / hm;
-                let (mut pe, mut ph) = ([1.0; MAX_POW + 1], [1.0; MAX_POW + 1]);
-                for i in 1..=self.max_pow {
-                    pe[i] = pe[i - 1] * em;
-                    ph[i] = ph[i - 1] * inv_h;
-                }
-                for j in 0..nc {
-                    let dj = kk[j] * pe[nn[j]] * ph[zz[j]];
-                    fast &= dj.is_normal();
-                    dk[j] = dj;
-                }
-            }
-            if !fast {
-                let state = StageState {
-                    aqueous: xk,
-                    h_plus: h,
-                    free_extractant: e,
-                };
-                self.eval(&state, dk, None);
-            }
+        // the power loop unrolled for the largest power of the model's laws
+        match self.max_pow.min(MAX_POW) {
+            0 => self.distribution_stages_pow::<0>(aqueous, h_plus, free_extractant, d),
+            1 => self.distribution_stages_pow::<1>(aqueous, h_plus, free_extractant, d),
+            2 => self.distribution_stages_pow::<2>(aqueous, h_plus, free_extractant, d),
+            3 => self.distribution_stages_pow::<3>(aqueous, h_plus, free_extractant, d),
+            4 => self.distribution_stages_pow::<4>(aqueous, h_plus, free_extractant, d),
+            5 => self.distribution_stages_pow::<5>(aqueous, h_plus, free_extractant, d),
+            6 => self.distribution_stages_pow::<6>(aqueous, h_plus, free_extractant, d),
+            7 => self.distribution_stages_pow::<7>(aqueous, h_plus, free_extractant, d),
+            _ => self.distribution_stages_pow::<MAX_POW>(aqueous, h_plus, free_extractant, d),
         }
     }
     fn distribution_derivatives(

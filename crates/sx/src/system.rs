@@ -63,6 +63,34 @@ fn acid_totals(h: f64, s: f64, ka: f64) -> (f64, f64) {
     }
 }
 
+/// Running maximum of non-negative entries (|scaled residual|) that does not drop a NaN:
+/// `f64::max` returns the non-NaN operand, so a NaN entry used to vanish from the norm. The
+/// maximum is taken with a plain comparison (one `maxsd`), and the sum of the entries, which
+/// is NaN exactly when some entry is (non-negative terms: no ∞ − ∞), flags a NaN at the end.
+#[derive(Debug, Default, Clone, Copy)]
+struct MaxNaN {
+    max: f64,
+    sum: f64,
+}
+
+impl MaxNaN {
+    #[inline(always)]
+    fn add(&mut self, v: f64) {
+        self.max = if v > self.max { v } else { self.max };
+        self.sum += v;
+    }
+
+    /// The maximum, or NaN if some entry was NaN.
+    #[inline]
+    fn value(self) -> f64 {
+        if self.sum.is_nan() {
+            f64::NAN
+        } else {
+            self.max
+        }
+    }
+}
+
 /// Stage throughputs below this fraction of a component's total feed are measured against it
 /// instead (eq. 13): balances of such vanishing traces do not steer convergence.
 pub(crate) const TRACE_FRACTION: f64 = 1e-200;
@@ -934,7 +962,9 @@ impl<'c> StageSystem<'c> {
     /// for ≈ 2 % more instructions; with 2 components the by-component loop is as fast).
     fn transport_components_plain(&mut self) {
         if self.nc >= STAGE_MAJOR_COMPONENTS {
-            self.transport_components_by_stage();
+            if !(self.kernels && plain_nc!(self.nc, self.transport_components_nc())) {
+                self.transport_components_by_stage();
+            }
         } else {
             self.transport_components_by_component();
         }
@@ -1032,6 +1062,58 @@ impl<'c> StageSystem<'c> {
                 let xv = if v > CONC_FLOOR { v } else { CONC_FLOOR };
                 x[i] = xv;
                 y[i] = d[i] * xv;
+            }
+        }
+    }
+
+    /// [`Self::transport_components_by_stage`] for NC components on fixed-size rows: the
+    /// same operations in the same order, the forward recurrence carried in registers.
+    fn transport_components_nc<const NC: usize>(&mut self) {
+        let n = self.n;
+        let f = &self.c.flows;
+        self.cpm.resize(n * NC, 0.0);
+        self.zm.resize(n * NC, 0.0);
+        let (cp, _) = self.cpm.as_chunks_mut::<NC>();
+        let (z, _) = self.zm.as_chunks_mut::<NC>();
+        let (d, _) = self.d.as_chunks::<NC>();
+        let (feed, _) = self.c.feed.as_chunks::<NC>();
+        let (cp, z, d, feed) = (&mut cp[..n], &mut z[..n], &d[..n], &feed[..n]);
+        let (aq_out, org_out) = (&f.aqueous_out[..n], &f.organic_out[..n]);
+        // forward elimination, all components of stage k from those of stage k − 1
+        let (mut cpp, mut zp) = ([0.0; NC], [0.0; NC]);
+        for k in 0..n {
+            let (qa, qo) = (aq_out[k], org_out[k]);
+            let a = if k > 0 { f.aqueous_pass[k - 1] } else { 0.0 };
+            let mut c = [0.0; NC];
+            if k + 1 < n {
+                let (o, dn) = (f.organic_pass[k + 1], &d[k + 1]);
+                for j in 0..NC {
+                    c[j] = o * dn[j];
+                }
+            }
+            let (dk, fk) = (&d[k], &feed[k]);
+            for j in 0..NC {
+                let b = -(qa + qo * dk[j]);
+                let inv = 1.0 / (b - a * cpp[j]);
+                cpp[j] = c[j] * inv;
+                zp[j] = (-fk[j] - a * zp[j]) * inv;
+            }
+            cp[k] = cpp;
+            z[k] = zp;
+        }
+        // back substitution, stage by stage from the last
+        let (x, _) = self.x.as_chunks_mut::<NC>();
+        let (y, _) = self.y.as_chunks_mut::<NC>();
+        let (x, y) = (&mut x[..n], &mut y[..n]);
+        let mut next = [0.0; NC];
+        for k in (0..n).rev() {
+            let (xk, yk, dk) = (&mut x[k], &mut y[k], &d[k]);
+            for j in 0..NC {
+                let v = z[k][j] - cp[k][j] * next[j];
+                let xv = if v > CONC_FLOOR { v } else { CONC_FLOOR };
+                xk[j] = xv;
+                yk[j] = dk[j] * xv;
+                next[j] = xv;
             }
         }
     }
@@ -1374,24 +1456,94 @@ impl<'c> StageSystem<'c> {
         }
         self.residual(r);
         self.scales(w);
-        r.iter()
-            .zip(w.iter())
-            .map(|(a, b)| (a * b).abs())
-            .fold(0.0, f64::max)
+        let mut worst = MaxNaN::default();
+        for (a, b) in r.iter().zip(w.iter()) {
+            worst.add((a * b).abs());
+        }
+        worst.value()
     }
 
     /// [`Self::scaled_norm_inf`] without recycles and Murphree rows: the residual and the row
     /// scales fused into one pass over the stages, nothing stored (the same arithmetic, so the
     /// same value bit for bit).
     fn scaled_norm_inf_plain(&self) -> f64 {
+        let mut worst = MaxNaN::default();
+        if !(self.kernels && plain_nc!(self.nc, self.scaled_norm_inf_nc(&mut worst))) {
+            self.scaled_norm_inf_generic(&mut worst);
+        }
+        worst.value()
+    }
+
+    /// [`Self::scaled_norm_inf_plain`] for NC components on fixed-size rows: the same
+    /// arithmetic per entry (so the same maximum), end stages by the generic loop.
+    fn scaled_norm_inf_nc<const NC: usize>(&self, worst: &mut MaxNaN) {
+        let n = self.n;
+        if n < 3 {
+            self.scaled_norm_inf_generic(worst);
+            return;
+        }
+        let c = self.c;
+        let f = &c.flows;
+        let (x, _) = self.x.as_chunks::<NC>();
+        let (y, _) = self.y.as_chunks::<NC>();
+        let (feed, _) = c.feed.as_chunks::<NC>();
+        let trace: &[f64; NC] = self.trace[..NC]
+            .try_into()
+            .expect("one trace per component");
+        let charge: &[f64; NC] = self.charge[..NC]
+            .try_into()
+            .expect("one charge per component");
+        let units: &[f64; NC] = self.units[..NC]
+            .try_into()
+            .expect("one count per component");
+        self.scaled_norm_inf_stages(0..1, worst);
+        for k in 1..n - 1 {
+            let (qa, qo) = (f.aqueous_out[k], f.organic_out[k]);
+            let (a_in, o_in) = (f.aqueous_pass[k - 1], f.organic_pass[k + 1]);
+            let (xk, yk, fk) = (&x[k], &y[k], &feed[k]);
+            let (xi, yi) = (&x[k - 1], &y[k + 1]);
+            let mut pt = 0.0;
+            for j in 0..NC {
+                let mut v = fk[j] - qa * xk[j] - qo * yk[j];
+                v += a_in * xi[j];
+                v += o_in * yi[j];
+                let t = qa * xk[j] + qo * yk[j];
+                // (= t.max(trace): the trace floor is never NaN)
+                let w = 1.0 / if t > trace[j] { t } else { trace[j] };
+                worst.add((v * w).abs());
+                pt += charge[j] * qo * yk[j];
+            }
+            if self.acid {
+                let mut v = c.feed_proton[k] - qa * self.htot[k] - qo * self.p[k];
+                v += a_in * self.htot[k - 1];
+                v += o_in * self.p[k + 1];
+                let t = pt + qa * self.htot[k] + c.feed_proton[k].abs();
+                let w = if t > 0.0 { 1.0 / t } else { 1.0 };
+                worst.add((v * w).abs());
+                let mut b = self.e[k] - c.extractant_total[k];
+                for j in 0..NC {
+                    b += units[j] * yk[j];
+                }
+                worst.add((b * (1.0 / c.extractant_total[k])).abs());
+            }
+        }
+        self.scaled_norm_inf_stages(n - 1..n, worst);
+    }
+
+    /// [`Self::scaled_norm_inf_plain`] for any component count.
+    fn scaled_norm_inf_generic(&self, worst: &mut MaxNaN) {
+        self.scaled_norm_inf_stages(0..self.n, worst);
+    }
+
+    /// The scaled residual entries of stages `ks` into `worst`.
+    fn scaled_norm_inf_stages(&self, ks: std::ops::Range<usize>, worst: &mut MaxNaN) {
         let (n, nc) = (self.n, self.nc);
         let c = self.c;
         let f = &c.flows;
         let (charge, units) = (&self.charge[..nc], &self.units[..nc]);
         let trace = &self.trace[..nc];
         let zero = &self.col[..0];
-        let mut worst: f64 = 0.0;
-        for k in 0..n {
+        for k in ks {
             let (qa, qo) = (f.aqueous_out[k], f.organic_out[k]);
             let x = &self.x[k * nc..(k + 1) * nc];
             let y = &self.y[k * nc..(k + 1) * nc];
@@ -1423,7 +1575,7 @@ impl<'c> StageSystem<'c> {
                     v += o_in * yi;
                     let t = qa * xj + qo * yj;
                     let w = 1.0 / t.max(tr);
-                    worst = worst.max((v * w).abs());
+                    worst.add((v * w).abs());
                     pt += zj * qo * yj;
                 }
             } else {
@@ -1438,7 +1590,7 @@ impl<'c> StageSystem<'c> {
                     }
                     let t = qa * xj + qo * yj;
                     let w = 1.0 / t.max(trace[j]);
-                    worst = worst.max((v * w).abs());
+                    worst.add((v * w).abs());
                     pt += charge[j] * qo * yj;
                 }
             }
@@ -1452,15 +1604,14 @@ impl<'c> StageSystem<'c> {
                 }
                 let t = pt + qa * self.htot[k] + c.feed_proton[k].abs();
                 let w = if t > 0.0 { 1.0 / t } else { 1.0 };
-                worst = worst.max((v * w).abs());
+                worst.add((v * w).abs());
                 let mut b = self.e[k] - c.extractant_total[k];
                 for j in 0..nc {
                     b += units[j] * y[j];
                 }
-                worst = worst.max((b * (1.0 / c.extractant_total[k])).abs());
+                worst.add((b * (1.0 / c.extractant_total[k])).abs());
             }
         }
-        worst
     }
 }
 
@@ -1639,6 +1790,85 @@ mod tests {
                 ]
             };
             assert_eq!(run(true), run(false));
+        }
+    }
+
+    /// The fixed-size-row kernels of the substitution sweep (scaled residual norm, stage-major
+    /// component transport) give the generic loops' values bit for bit: case b (6 components
+    /// + acid, sulfate on the feed stage) and case c (15, no acid).
+    #[test]
+    fn sweep_kernels_equal_the_generic_loops() {
+        let mut b = shrunk(cases::bench_case_b(), 3, 3);
+        b.feeds[0].sulfate = 500.0;
+        for spec in [b, shrunk(cases::bench_case_c(), 4, 5)] {
+            let c = spec.validate().unwrap();
+            let run = |plain: bool| {
+                let mut sys = StageSystem::new(&c);
+                sys.kernels = plain;
+                let dim = sys.dim();
+                let v: Vec<f64> = (0..dim)
+                    .map(|i| (1.0 + 0.3 * ((i * 7) as f64).sin()).exp())
+                    .collect();
+                sys.load(&v, false);
+                let (mut r, mut w) = (vec![0.0; dim], vec![0.0; dim]);
+                let before = sys.scaled_norm_inf(&mut r, &mut w);
+                sys.transport_components();
+                sys.transport_acid();
+                sys.update_equilibrium(false);
+                let after = sys.scaled_norm_inf(&mut r, &mut w);
+                let bits = |a: &[f64]| a.iter().map(|x| x.to_bits()).collect::<Vec<u64>>();
+                (
+                    before.to_bits(),
+                    after.to_bits(),
+                    bits(&sys.x),
+                    bits(&sys.y),
+                    bits(&sys.h),
+                    bits(&sys.e),
+                )
+            };
+            let (kernel, generic) = (run(true), run(false));
+            assert!(f64::from_bits(kernel.0) > 0.0 && f64::from_bits(kernel.1) > 0.0);
+            assert_eq!(kernel, generic);
+        }
+    }
+
+    /// A NaN anywhere in one stage's state makes the scaled residual norm non-finite (with
+    /// `f64::max` the NaN entries used to drop out of the maximum): the fused kernel, the
+    /// generic fused loop, and the residual-and-scales path (with a recycle).
+    #[test]
+    fn scaled_norm_inf_is_not_finite_with_a_nan_in_the_state() {
+        let b = shrunk(cases::bench_case_b(), 3, 3);
+        let mut with_recycle = b.clone();
+        with_recycle.recycles.push(crate::RecycleSpec {
+            name: "aq".into(),
+            from: crate::OutletRef::Raffinate,
+            to_stage: 2,
+            flow: 0.2e-4,
+        });
+        for spec in [b, with_recycle] {
+            let c = spec.validate().unwrap();
+            for plain in [true, false] {
+                for field in 0..4 {
+                    let mut sys = StageSystem::new(&c);
+                    sys.kernels = plain;
+                    let dim = sys.dim();
+                    let v: Vec<f64> = (0..dim)
+                        .map(|i| (1.0 + 0.3 * ((i * 7) as f64).sin()).exp())
+                        .collect();
+                    sys.load(&v, false);
+                    let (mut r, mut w) = (vec![0.0; dim], vec![0.0; dim]);
+                    assert!(sys.scaled_norm_inf(&mut r, &mut w).is_finite());
+                    let (k, nc) = (2, sys.nc);
+                    match field {
+                        0 => sys.x[k * nc + 1] = f64::NAN,
+                        1 => sys.y[k * nc + 3] = f64::NAN,
+                        2 => sys.p[k] = f64::NAN,
+                        _ => sys.e[k] = f64::NAN,
+                    }
+                    let res = sys.scaled_norm_inf(&mut r, &mut w);
+                    assert!(!res.is_finite(), "field {field}, kernels {plain}: {res}");
+                }
+            }
         }
     }
 
