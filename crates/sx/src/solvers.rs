@@ -449,9 +449,12 @@ impl SuccessiveSubstitution {
             // g = the sweep's result; u = its input, kept from the previous sweep when that
             // one set the state from u
             if hf {
-                for k in 0..n {
-                    g[k] = sys.h[k].ln();
-                    g[n + k] = sys.e[k].ln();
+                let (gh, ge) = g.split_at_mut(n);
+                for (gk, h) in gh.iter_mut().zip(&sys.h) {
+                    *gk = h.ln();
+                }
+                for (gk, e) in ge.iter_mut().zip(&sys.e) {
+                    *gk = e.ln();
                 }
             } else if sf {
                 sys.ln_stage_factors(&mut g);
@@ -478,9 +481,12 @@ impl SuccessiveSubstitution {
                 }
             }
             if hf {
-                for k in 0..n {
-                    sys.h[k] = u[k].exp();
-                    sys.e[k] = u[n + k].exp();
+                let (uh, ue) = u.split_at(n);
+                for (h, uk) in sys.h.iter_mut().zip(uh) {
+                    *h = uk.exp();
+                }
+                for (e, uk) in sys.e.iter_mut().zip(ue) {
+                    *e = uk.exp();
                 }
                 sys.update_distribution();
             } else if sf {

@@ -1079,14 +1079,15 @@ impl<'c> StageSystem<'c> {
         let (feed, _) = self.c.feed.as_chunks::<NC>();
         let (cp, z, d, feed) = (&mut cp[..n], &mut z[..n], &d[..n], &feed[..n]);
         let (aq_out, org_out) = (&f.aqueous_out[..n], &f.organic_out[..n]);
+        let (aq_pass, org_pass) = (&f.aqueous_pass[..n], &f.organic_pass[..n]);
         // forward elimination, all components of stage k from those of stage k − 1
         let (mut cpp, mut zp) = ([0.0; NC], [0.0; NC]);
         for k in 0..n {
             let (qa, qo) = (aq_out[k], org_out[k]);
-            let a = if k > 0 { f.aqueous_pass[k - 1] } else { 0.0 };
+            let a = if k > 0 { aq_pass[k - 1] } else { 0.0 };
             let mut c = [0.0; NC];
             if k + 1 < n {
-                let (o, dn) = (f.organic_pass[k + 1], &d[k + 1]);
+                let (o, dn) = (org_pass[k + 1], &d[k + 1]);
                 for j in 0..NC {
                     c[j] = o * dn[j];
                 }
@@ -1348,6 +1349,70 @@ impl<'c> StageSystem<'c> {
         let (n, nc) = (self.n, self.nc);
         let f = &self.c.flows;
         let mut clamped = 0;
+        if !(self.kernels && plain_nc!(nc, self.extractant_closure_nc(&mut clamped))) {
+            self.extractant_closure(&mut clamped);
+        }
+        if self.c.recycles.is_empty() {
+            // The proton system is lower bidiagonal (the organic's protons are fixed): forward
+            // substitution, the same arithmetic as the Thomas algorithm with a zero upper band.
+            let (fp, org_out, aq_out) = (
+                &self.c.feed_proton[..n],
+                &f.organic_out[..n],
+                &f.aqueous_out[..n],
+            );
+            let (aq_pass, org_pass) = (&f.aqueous_pass[..n], &f.organic_pass[..n]);
+            let (p, col) = (&self.p[..n], &mut self.col[..n]);
+            let mut prev = 0.0;
+            for k in 0..n {
+                let a = if k > 0 { aq_pass[k - 1] } else { 0.0 };
+                let mut r = fp[k] - org_out[k] * p[k];
+                if k + 1 < n {
+                    r += org_pass[k + 1] * p[k + 1];
+                }
+                prev = (-r - a * prev) / -aq_out[k];
+                col[k] = prev;
+            }
+        } else {
+            self.proton_system_with_recycles();
+        }
+        self.free_h_from_proton_totals(&mut clamped);
+        clamped
+    }
+
+    /// [`Self::extractant_closure`] for NC components on fixed-size rows (the same
+    /// operations in the same order).
+    fn extractant_closure_nc<const NC: usize>(&mut self, clamped: &mut usize) {
+        let n = self.n;
+        let units: &[f64; NC] = self.units[..NC]
+            .try_into()
+            .expect("one count per component");
+        let charge: &[f64; NC] = self.charge[..NC]
+            .try_into()
+            .expect("one charge per component");
+        let (y, _) = self.y.as_chunks::<NC>();
+        let (y, et) = (&y[..n], &self.c.extractant_total[..n]);
+        let (pk, ek) = (&mut self.p[..n], &mut self.e[..n]);
+        for k in 0..n {
+            let (mut bound, mut p) = (0.0, 0.0);
+            for j in 0..NC {
+                bound += units[j] * y[k][j];
+                p -= charge[j] * y[k][j];
+            }
+            pk[k] = p;
+            let e = et[k] - bound;
+            ek[k] = if e > 1e-9 * et[k] {
+                e
+            } else {
+                *clamped += 1;
+                1e-9 * et[k]
+            };
+        }
+    }
+
+    /// With y fixed: the organic proton content P and the free extractant (eq. 12) per stage,
+    /// clamped to 10⁻⁹ E_T (counted into `clamped`).
+    fn extractant_closure(&mut self, clamped: &mut usize) {
+        let (n, nc) = (self.n, self.nc);
         let (charge, units) = (&self.charge[..nc], &self.units[..nc]);
         for k in 0..n {
             let mut bound = 0.0;
@@ -1363,28 +1428,10 @@ impl<'c> StageSystem<'c> {
             self.e[k] = if e > 1e-9 * et {
                 e
             } else {
-                clamped += 1;
+                *clamped += 1;
                 1e-9 * et
             };
         }
-        if self.c.recycles.is_empty() {
-            // The proton system is lower bidiagonal (the organic's protons are fixed): forward
-            // substitution, the same arithmetic as the Thomas algorithm with a zero upper band.
-            let mut prev = 0.0;
-            for k in 0..n {
-                let a = if k > 0 { f.aqueous_pass[k - 1] } else { 0.0 };
-                let mut r = self.c.feed_proton[k] - f.organic_out[k] * self.p[k];
-                if k + 1 < n {
-                    r += f.organic_pass[k + 1] * self.p[k + 1];
-                }
-                prev = (-r - a * prev) / -f.aqueous_out[k];
-                self.col[k] = prev;
-            }
-        } else {
-            self.proton_system_with_recycles();
-        }
-        self.free_h_from_proton_totals(&mut clamped);
-        clamped
     }
 
     /// [`Self::transport_acid`] with recycles: the proton transport by the general solver.
@@ -1496,10 +1543,16 @@ impl<'c> StageSystem<'c> {
         let units: &[f64; NC] = self.units[..NC]
             .try_into()
             .expect("one count per component");
+        // every per-stage slice cut to n: no bounds checks in the loop
+        let (x, y, feed) = (&x[..n], &y[..n], &feed[..n]);
+        let (aq_out, org_out) = (&f.aqueous_out[..n], &f.organic_out[..n]);
+        let (aq_pass, org_pass) = (&f.aqueous_pass[..n], &f.organic_pass[..n]);
+        let (htot, p, e) = (&self.htot[..n], &self.p[..n], &self.e[..n]);
+        let (feed_proton, et) = (&c.feed_proton[..n], &c.extractant_total[..n]);
         self.scaled_norm_inf_stages(0..1, worst);
         for k in 1..n - 1 {
-            let (qa, qo) = (f.aqueous_out[k], f.organic_out[k]);
-            let (a_in, o_in) = (f.aqueous_pass[k - 1], f.organic_pass[k + 1]);
+            let (qa, qo) = (aq_out[k], org_out[k]);
+            let (a_in, o_in) = (aq_pass[k - 1], org_pass[k + 1]);
             let (xk, yk, fk) = (&x[k], &y[k], &feed[k]);
             let (xi, yi) = (&x[k - 1], &y[k + 1]);
             let mut pt = 0.0;
@@ -1514,17 +1567,17 @@ impl<'c> StageSystem<'c> {
                 pt += charge[j] * qo * yk[j];
             }
             if self.acid {
-                let mut v = c.feed_proton[k] - qa * self.htot[k] - qo * self.p[k];
-                v += a_in * self.htot[k - 1];
-                v += o_in * self.p[k + 1];
-                let t = pt + qa * self.htot[k] + c.feed_proton[k].abs();
+                let mut v = feed_proton[k] - qa * htot[k] - qo * p[k];
+                v += a_in * htot[k - 1];
+                v += o_in * p[k + 1];
+                let t = pt + qa * htot[k] + feed_proton[k].abs();
                 let w = if t > 0.0 { 1.0 / t } else { 1.0 };
                 worst.add((v * w).abs());
-                let mut b = self.e[k] - c.extractant_total[k];
+                let mut b = e[k] - et[k];
                 for j in 0..NC {
                     b += units[j] * yk[j];
                 }
-                worst.add((b * (1.0 / c.extractant_total[k])).abs());
+                worst.add((b * (1.0 / et[k])).abs());
             }
         }
         self.scaled_norm_inf_stages(n - 1..n, worst);
