@@ -118,8 +118,14 @@ struct Anderson {
     g_prev: Vec<f64>,
     have_prev: bool,
     gram: Vec<f64>,
+    /// ΔF_aᵀ ΔF_b of the stored differences by ring slot (m × m): a new difference changes
+    /// only its own slot's row and column.
+    dots: Vec<f64>,
     gamma: Vec<f64>,
     trial: Vec<f64>,
+    /// Scratch of the extrapolation: the shift Σ γ_a (ΔG_a − (1−ω) ΔF_a) and f − ΔF γ.
+    shift: Vec<f64>,
+    fres: Vec<f64>,
     /// Largest change of any unknown the extrapolation may add to the damped step.
     max_shift: f64,
 }
@@ -171,8 +177,11 @@ impl Anderson {
             g_prev: vec![0.0; if m > 0 { dim } else { 0 }],
             have_prev: false,
             gram: vec![0.0; m * m],
+            dots: vec![0.0; m * m],
             gamma: vec![0.0; m],
             trial: vec![0.0; if m > 0 { dim } else { 0 }],
+            shift: vec![0.0; if m > 0 { dim } else { 0 }],
+            fres: vec![0.0; if m > 0 { dim } else { 0 }],
             max_shift: ANDERSON_MAX_SHIFT,
         }
     }
@@ -217,13 +226,20 @@ impl Anderson {
         let l = self.len;
         let mut ok = true;
         if l > 0 {
+            // the new difference (slot `next − 1`) against every stored one
+            let (m, c) = (self.m, (self.next + self.m - 1) % self.m);
+            let fc = &self.df[c * dim..(c + 1) * dim];
+            for b in 0..l {
+                let dot = dot4(fc, &self.df[b * dim..(b + 1) * dim]);
+                self.dots[c * m + b] = dot;
+                self.dots[b * m + c] = dot;
+            }
             // Normal equations (ΔFᵀΔF + λI) γ = ΔFᵀ f, λ a relative Tikhonov floor.
             let mut big: f64 = 0.0;
             for a in 0..l {
                 let fa = &self.df[a * dim..(a + 1) * dim];
                 for b in 0..=a {
-                    let fb = &self.df[b * dim..(b + 1) * dim];
-                    let dot: f64 = dot4(fa, fb);
+                    let dot = self.dots[a * m + b];
                     self.gram[a * l + b] = dot;
                     self.gram[b * l + a] = dot;
                 }
@@ -240,20 +256,34 @@ impl Anderson {
         // moves no ln D by more than `ANDERSON_MAX_SHIFT` from the damped step. One pass: the
         // extrapolated iterate goes to `trial` while the largest shift is measured.
         if ok && l > 0 {
-            let mut shift: f64 = 0.0;
-            let gamma = &self.gamma[..l];
-            let trial = &mut self.trial[..dim];
-            for i in 0..dim {
-                let (mut c, mut gi, mut fi) = (0.0, g[i], u[i]);
-                for (a, ga) in gamma.iter().enumerate() {
-                    let (dg, df) = (self.dg[a * dim + i], self.df[a * dim + i]);
-                    c += ga * (dg - (1.0 - omega) * df);
-                    gi -= ga * dg;
-                    fi -= ga * df;
+            // slot by slot over all unknowns (the same operations per unknown in the same
+            // order as one unknown at a time over the slots, on contiguous rows)
+            let (cs, gs, fs) = (
+                &mut self.shift[..dim],
+                &mut self.trial[..dim],
+                &mut self.fres[..dim],
+            );
+            cs.fill(0.0);
+            gs.copy_from_slice(&g[..dim]);
+            fs.copy_from_slice(&u[..dim]);
+            for (a, &ga) in self.gamma[..l].iter().enumerate() {
+                let (dga, dfa) = (
+                    &self.dg[a * dim..(a + 1) * dim],
+                    &self.df[a * dim..(a + 1) * dim],
+                );
+                for i in 0..dim {
+                    let (dg, df) = (dga[i], dfa[i]);
+                    cs[i] += ga * (dg - (1.0 - omega) * df);
+                    gs[i] -= ga * dg;
+                    fs[i] -= ga * df;
                 }
-                shift = shift.max(c.abs());
-                trial[i] = gi - (1.0 - omega) * fi;
             }
+            let mut shift: f64 = 0.0;
+            for i in 0..dim {
+                shift = shift.max(cs[i].abs());
+                gs[i] -= (1.0 - omega) * fs[i];
+            }
+            let trial = &self.trial[..dim];
             ok = shift <= self.max_shift;
             if ok {
                 u.copy_from_slice(trial);
@@ -371,9 +401,8 @@ impl SuccessiveSubstitution {
         sys: &mut StageSystem<'_>,
         max: usize,
     ) -> (usize, SolveStatus, f64) {
-        let dim = sys.dim();
-        let mut r = vec![0.0; dim];
-        let mut w = vec![0.0; dim];
+        let scratch = sys.norm_scratch_len();
+        let (mut r, mut w) = (vec![0.0; scratch], vec![0.0; scratch]);
         let n = sys.n;
         // The iterated variable: (ln h, ln F) per stage when D is a function of them alone,
         // else ln D per component (`docs/science/sx.md` §4.2).

@@ -1495,10 +1495,20 @@ impl<'c> StageSystem<'c> {
         }
     }
 
+    /// Length of the scratch `r`, `w` that [`Self::scaled_norm_inf`] needs: `dim()` with
+    /// recycles or Murphree rows, else 0 (the fused pass stores nothing).
+    pub(crate) fn norm_scratch_len(&self) -> usize {
+        if !self.mv && self.c.recycles.is_empty() {
+            0
+        } else {
+            self.dim()
+        }
+    }
+
     /// Max scaled residual at the loaded state (the convergence measure reported by every
     /// solver). `r`, `w` are scratch of length `dim()`.
     pub(crate) fn scaled_norm_inf(&self, r: &mut [f64], w: &mut [f64]) -> f64 {
-        if !self.mv && self.c.recycles.is_empty() {
+        if self.norm_scratch_len() == 0 {
             return self.scaled_norm_inf_plain();
         }
         self.residual(r);
