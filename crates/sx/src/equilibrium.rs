@@ -501,6 +501,9 @@ impl PerComponent {
         // is: then every stage takes `eval`. Otherwise every D is normal iff the smallest
         // and the largest |D| of the stage are.
         let no_nan = kk.iter().all(|v| !v.is_nan());
+        // power tables: entry 0 stays 1, entries 1..=P are rewritten for every stage, the
+        // rest is never read
+        let (mut pe, mut ph) = ([1.0; POW_TABLE], [1.0; POW_TABLE]);
         for (k, (dk, xk)) in d
             .chunks_exact_mut(nc)
             .zip(aqueous.chunks_exact(nc))
@@ -512,7 +515,6 @@ impl PerComponent {
             let mut fast = no_nan && !self.needs_logs && in_range(hm) && in_range(em);
             if fast {
                 let inv_h = 1.0 / hm;
-                let (mut pe, mut ph) = ([1.0; POW_TABLE], [1.0; POW_TABLE]);
                 for i in 1..P + 1 {
                     pe[i & POW_MASK] = pe[(i - 1) & POW_MASK] * em;
                     ph[i & POW_MASK] = ph[(i - 1) & POW_MASK] * inv_h;

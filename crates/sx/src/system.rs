@@ -399,10 +399,14 @@ impl<'c> StageSystem<'c> {
         let (n, nc) = (self.n, self.nc);
         let c = self.c;
         // one call per run of stages with the same section (model)
+        let sections = &c.stage_section[..n];
         let mut k0 = 0;
         while k0 < n {
-            let sec = c.stage_section[k0];
-            let k1 = (k0..n).find(|&k| c.stage_section[k] != sec).unwrap_or(n);
+            let sec = sections[k0];
+            let k1 = sections[k0..]
+                .iter()
+                .position(|&s| s != sec)
+                .map_or(n, |i| k0 + i);
             c.model(k0).distribution_stages(
                 &self.x[k0 * nc..k1 * nc],
                 &self.h[k0..k1],
