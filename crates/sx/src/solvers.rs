@@ -710,11 +710,18 @@ fn log_update(d: f64) -> f64 {
 fn pseudo_transient_shift(sys: &StageSystem<'_>, w: &[f64], mu: f64, jac: &mut BlockTridiagonal) {
     let (nc, nb) = (sys.nc, sys.nb);
     let f = &sys.c.flows;
-    for k in 0..sys.n {
-        let blk = &mut jac.diag[k * nb * nb..(k + 1) * nb * nb];
+    for ((((blk, wk), xk), yk), (qa, qo)) in jac
+        .diag
+        .chunks_exact_mut(nb * nb)
+        .zip(w.chunks_exact(nb))
+        .zip(sys.x.chunks_exact(nc))
+        .zip(sys.y.chunks_exact(nc))
+        .zip(f.aqueous_out.iter().zip(&f.organic_out))
+        .take(sys.n)
+    {
         for j in 0..nc {
-            let t = f.aqueous_out[k] * sys.x[k * nc + j] + f.organic_out[k] * sys.y[k * nc + j];
-            blk[j * nb + j] -= mu * (w[k * nb + j] * t).min(1.0);
+            let t = qa * xk[j] + qo * yk[j];
+            blk[j * nb + j] -= mu * (wk[j] * t).min(1.0);
         }
         if sys.acid {
             blk[nc * nb + nc] -= mu;
@@ -742,30 +749,32 @@ fn step_limit(dx: &[f64], sig: &[f64], cap: f64) -> f64 {
 
 /// vt = v·exp(log_update(α·dx)) on concentrations `v` (layout of `StageSystem::pack`), i.e.
 /// vt = v·(1 + α·dx) while α·dx ≥ −½ (no exp/ln on that branch), negligible traces (`sig` = 0)
-/// with their log change clipped to ±cap.
+/// with their log change clipped to ±cap. Returns whether every entry of `dx` is finite (found
+/// in the same pass; `vt` is meaningless otherwise).
 #[allow(clippy::neg_cmp_op_on_partial_ord)] // `!(d >= -0.5)`: NaN takes the log branch
-fn apply_step(v: &[f64], dx: &[f64], alpha: f64, sig: &[f64], cap: f64, vt: &mut [f64]) {
+fn apply_step(v: &[f64], dx: &[f64], alpha: f64, sig: &[f64], cap: f64, vt: &mut [f64]) -> bool {
     let up = cap.exp();
     // Common case first: every α·dx ≥ −½ (no exp/ln), in a branch-free pass; the rest (and
     // NaN, which takes the log branch as before) in a second pass.
-    let mut low = false;
+    let (mut low, mut finite) = (false, true);
     for (((t, vi), di), si) in vt.iter_mut().zip(v).zip(dx).zip(sig) {
+        finite &= di.is_finite();
         let d = alpha * di;
         low |= !(d >= -0.5);
         let g = 1.0 + d;
         let lim = if *si > 0.0 { f64::INFINITY } else { up };
         *t = vi * if g > lim { lim } else { g };
     }
-    if !low {
-        return;
-    }
-    for i in 0..v.len() {
-        let d = alpha * dx[i];
-        if !(d >= -0.5) {
-            let u = log_update(d);
-            vt[i] = v[i] * (if sig[i] > 0.0 { u } else { u.max(-cap) }).exp();
+    if low {
+        for i in 0..v.len() {
+            let d = alpha * dx[i];
+            if !(d >= -0.5) {
+                let u = log_update(d);
+                vt[i] = v[i] * (if sig[i] > 0.0 { u } else { u.max(-cap) }).exp();
+            }
         }
     }
+    finite
 }
 
 /// dst = −r·w elementwise (the right-hand side of a Newton or chord step).
@@ -869,8 +878,8 @@ impl Newton {
                     } = &mut wk;
                     newton_solve(sys, dx, lu, z, k0, k, b, rec, nb, dim, mr);
                 }
-                if wk.dx.iter().all(|d| d.is_finite()) {
-                    apply_step(&wk.v, &wk.dx, 1.0, &wk.sig, self.max_log_step, &mut wk.vt);
+                // (a non-finite correction is not tried: a new factorisation follows)
+                if apply_step(&wk.v, &wk.dx, 1.0, &wk.sig, self.max_log_step, &mut wk.vt) {
                     sys.load(&wk.vt, false);
                     (loaded_v, derivs) = (false, false);
                     // the chord's test measures the trial residual with the current scales
