@@ -617,16 +617,22 @@ impl Default for Newton {
     }
 }
 
-/// Preallocated Newton storage (nothing is allocated inside the iteration loop).
+/// Preallocated Newton storage (nothing is allocated inside the iteration loop, except the
+/// monotonicity test's correction `dbar`, on its first use).
 #[derive(Debug)]
 struct NewtonWork {
     jac: BlockTridiagonal,
     lu: BandLu,
+    /// Right-hand side and refinement correction (only with recycles; empty otherwise).
     rhs: Vec<f64>,
     corr: Vec<f64>,
     rec: Vec<f64>,
+    /// Residual and row scales at `v`, and at the trial point `vt`.
     r: Vec<f64>,
     w: Vec<f64>,
+    rt: Vec<f64>,
+    wt: Vec<f64>,
+    /// Row scales of the factorised Jacobian.
     wl: Vec<f64>,
     dx: Vec<f64>,
     dbar: Vec<f64>,
@@ -739,11 +745,18 @@ fn log_update(d: f64) -> f64 {
 fn pseudo_transient_shift(sys: &StageSystem<'_>, w: &[f64], mu: f64, jac: &mut BlockTridiagonal) {
     let (nc, nb) = (sys.nc, sys.nb);
     let f = &sys.c.flows;
-    for k in 0..sys.n {
-        let blk = &mut jac.diag[k * nb * nb..(k + 1) * nb * nb];
+    for ((((blk, wk), xk), yk), (qa, qo)) in jac
+        .diag
+        .chunks_exact_mut(nb * nb)
+        .zip(w.chunks_exact(nb))
+        .zip(sys.x.chunks_exact(nc))
+        .zip(sys.y.chunks_exact(nc))
+        .zip(f.aqueous_out.iter().zip(&f.organic_out))
+        .take(sys.n)
+    {
         for j in 0..nc {
-            let t = f.aqueous_out[k] * sys.x[k * nc + j] + f.organic_out[k] * sys.y[k * nc + j];
-            blk[j * nb + j] -= mu * (w[k * nb + j] * t).min(1.0);
+            let t = qa * xk[j] + qo * yk[j];
+            blk[j * nb + j] -= mu * (wk[j] * t).min(1.0);
         }
         if sys.acid {
             blk[nc * nb + nc] -= mu;
@@ -771,19 +784,38 @@ fn step_limit(dx: &[f64], sig: &[f64], cap: f64) -> f64 {
 
 /// vt = v·exp(log_update(α·dx)) on concentrations `v` (layout of `StageSystem::pack`), i.e.
 /// vt = v·(1 + α·dx) while α·dx ≥ −½ (no exp/ln on that branch), negligible traces (`sig` = 0)
-/// with their log change clipped to ±cap.
-fn apply_step(v: &[f64], dx: &[f64], alpha: f64, sig: &[f64], cap: f64, vt: &mut [f64]) {
+/// with their log change clipped to ±cap. Returns whether every entry of `dx` is finite (found
+/// in the same pass; `vt` is meaningless otherwise).
+#[allow(clippy::neg_cmp_op_on_partial_ord)] // `!(d >= -0.5)`: NaN takes the log branch
+fn apply_step(v: &[f64], dx: &[f64], alpha: f64, sig: &[f64], cap: f64, vt: &mut [f64]) -> bool {
     let up = cap.exp();
-    for i in 0..v.len() {
-        let d = alpha * dx[i];
-        let g = if d >= -0.5 {
-            let g = 1.0 + d;
-            if sig[i] > 0.0 { g } else { g.min(up) }
-        } else {
-            let u = log_update(d);
-            (if sig[i] > 0.0 { u } else { u.max(-cap) }).exp()
-        };
-        vt[i] = v[i] * g;
+    // Common case first: every α·dx ≥ −½ (no exp/ln), in a branch-free pass; the rest (and
+    // NaN, which takes the log branch as before) in a second pass.
+    let (mut low, mut finite) = (false, true);
+    for (((t, vi), di), si) in vt.iter_mut().zip(v).zip(dx).zip(sig) {
+        finite &= di.is_finite();
+        let d = alpha * di;
+        low |= !(d >= -0.5);
+        let g = 1.0 + d;
+        let lim = if *si > 0.0 { f64::INFINITY } else { up };
+        *t = vi * if g > lim { lim } else { g };
+    }
+    if low {
+        for i in 0..v.len() {
+            let d = alpha * dx[i];
+            if !(d >= -0.5) {
+                let u = log_update(d);
+                vt[i] = v[i] * (if sig[i] > 0.0 { u } else { u.max(-cap) }).exp();
+            }
+        }
+    }
+    finite
+}
+
+/// dst = −r·w elementwise (the right-hand side of a Newton or chord step).
+fn neg_scaled(dst: &mut [f64], r: &[f64], w: &[f64]) {
+    for ((d, ri), wi) in dst.iter_mut().zip(r).zip(w) {
+        *d = -ri * wi;
     }
 }
 
@@ -792,54 +824,51 @@ impl Newton {
         let (n, nb, dim) = (sys.n, sys.nb, sys.dim());
         let m = sys.c.recycles.len();
         let mr = m * nb;
+        let mut v = vec![0.0; dim];
+        sys.pack(&mut v);
+        let refined = if m > 0 { dim } else { 0 };
         let mut wk = NewtonWork {
             jac: BlockTridiagonal::new(n, nb),
             lu: BandLu::new(n, nb),
-            rhs: vec![0.0; dim],
-            corr: vec![0.0; dim],
+            rhs: vec![0.0; refined],
+            corr: vec![0.0; refined],
             rec: vec![0.0; m * nb * nb],
             r: vec![0.0; dim],
             w: vec![0.0; dim],
+            rt: vec![0.0; dim],
+            wt: vec![0.0; dim],
             wl: vec![0.0; dim],
             dx: vec![0.0; dim],
-            dbar: vec![0.0; dim],
-            v: vec![0.0; dim],
+            dbar: Vec::new(),
             vt: vec![0.0; dim],
             z: vec![0.0; mr * dim],
             k0: vec![0.0; mr * mr],
             k: vec![0.0; mr * mr],
             b: vec![0.0; mr],
-            best: vec![0.0; dim],
+            // Best iterate so far: a run whose damped steps stay tiny for a few steps in a row
+            // is stalled, and leaves the best state behind for the caller's fallback.
+            best: v.clone(),
+            v,
             sig: vec![1.0; dim],
         };
-        sys.pack(&mut wk.v);
         let mut status = SolveStatus::MaxIterations;
-        let mut res = f64::INFINITY;
         let mut iterations = 0;
-        // Best iterate so far: a run whose damped steps stay tiny for a few steps in a row is
-        // stalled, and leaves the best state behind for the caller's fallback.
         let mut best = f64::INFINITY;
         let mut tiny_steps = 0usize;
         let mut best_it = 0usize;
-        wk.best.copy_from_slice(&wk.v);
-        // `wk.r` always holds the residual at `wk.v` (the accepted trial point's residual is
-        // reused); `lu_ok` says the factorisation in `wk.lu` (rows scaled by `wk.wl`) may serve
-        // a chord step; `r_stale` that a rejected chord trial overwrote `wk.r`; `derivs` that
-        // the loaded state's derivatives are current (the first load computes them: the first
-        // step needs them unless the start has converged already).
+        // `wk.r`, `wk.w` and `res` always hold the residual, the row scales and the scaled
+        // residual at `wk.v` (a trial point's, computed into `wk.rt`, `wk.wt` in one pass with
+        // the trial's own test, are swapped in when it is accepted); `lu_ok` says the
+        // factorisation in `wk.lu` (rows scaled by `wk.wl`) may serve a chord step;
+        // `loaded_v` that the loaded state is `wk.v`, `derivs` that the loaded state's
+        // derivatives are current (the first load computes them: the first step needs them
+        // unless the start has converged already).
         sys.load(&wk.v, true);
-        sys.residual(&mut wk.r);
+        let (mut loaded_v, mut derivs) = (true, true);
+        let mut res = sys.residual_scaled(&mut wk.r, &mut wk.w, &wk.wl).0;
         let mut lu_ok = false;
-        let mut r_stale = false;
-        let mut derivs = true;
         let mut factorisations = 0usize;
         for it in 0..=self.max_iterations {
-            sys.scales(&mut wk.w);
-            res =
-                wk.r.iter()
-                    .zip(&wk.w)
-                    .map(|(a, b)| (a * b).abs())
-                    .fold(0.0, f64::max);
             tracing::trace!(iteration = it, residual = res, "newton");
             iterations = it;
             if !res.is_finite() {
@@ -859,6 +888,7 @@ impl Newton {
                 tracing::debug!(iteration = it, residual = res, "newton: no progress");
                 status = SolveStatus::Stalled;
                 std::mem::swap(&mut wk.v, &mut wk.best);
+                loaded_v = false;
                 res = best;
                 break;
             }
@@ -869,9 +899,7 @@ impl Newton {
             // cut the residual at least twentyfold (`CHORD_CONTRACTION`), reuse the factorisation
             // while each chord step does too; otherwise refactor at the current point.
             if lu_ok {
-                for i in 0..dim {
-                    wk.dx[i] = -wk.r[i] * wk.wl[i];
-                }
+                neg_scaled(&mut wk.dx, &wk.r, &wk.wl);
                 {
                     let NewtonWork {
                         lu,
@@ -885,33 +913,33 @@ impl Newton {
                     } = &mut wk;
                     newton_solve(sys, dx, lu, z, k0, k, b, rec, nb, dim, mr);
                 }
-                if wk.dx.iter().all(|d| d.is_finite()) {
-                    apply_step(&wk.v, &wk.dx, 1.0, &wk.sig, self.max_log_step, &mut wk.vt);
+                // (a non-finite correction is not tried: a new factorisation follows)
+                if apply_step(&wk.v, &wk.dx, 1.0, &wk.sig, self.max_log_step, &mut wk.vt) {
                     sys.load(&wk.vt, false);
-                    sys.residual(&mut wk.r);
-                    let trial =
-                        wk.r.iter()
-                            .zip(&wk.w)
-                            .map(|(a, b)| (a * b).abs())
-                            .fold(0.0, f64::max);
+                    (loaded_v, derivs) = (false, false);
+                    // the chord's test measures the trial residual with the current scales
+                    let (res_t, trial) = sys.residual_scaled(&mut wk.rt, &mut wk.wt, &wk.w);
                     if trial.is_finite() && trial <= CHORD_CONTRACTION * res {
                         tracing::trace!(iteration = it, residual = trial, "newton chord step");
                         std::mem::swap(&mut wk.v, &mut wk.vt);
+                        std::mem::swap(&mut wk.r, &mut wk.rt);
+                        std::mem::swap(&mut wk.w, &mut wk.wt);
+                        res = res_t;
+                        loaded_v = true;
                         continue;
                     }
                 }
-                r_stale = true;
             }
-            if r_stale {
+            if !loaded_v {
                 sys.load(&wk.v, true);
-                sys.residual(&mut wk.r);
-                r_stale = false;
+                (loaded_v, derivs) = (true, true);
             } else if !derivs {
-                // the state is that of `wk.v` already (its load was the accepted trial's)
                 sys.update_equilibrium(true);
+                derivs = true;
             }
-            derivs = false;
-            wk.wl.copy_from_slice(&wk.w);
+            // The factorisation's row scales are those at `wk.v`; `wk.w` is not read again
+            // before the accepted trial's scales are swapped into it.
+            std::mem::swap(&mut wk.wl, &mut wk.w);
             factorisations += 1;
             sys.jacobian(&wk.wl, &mut wk.jac, &mut wk.rec);
             if self.shift > 0.0 {
@@ -925,10 +953,10 @@ impl Newton {
             if m > 0 {
                 woodbury_prepare(sys, &mut wk, nb, dim, mr);
             }
-            for i in 0..dim {
-                wk.dx[i] = -wk.r[i] * wk.wl[i];
+            neg_scaled(&mut wk.dx, &wk.r, &wk.wl);
+            if m > 0 {
+                wk.rhs.copy_from_slice(&wk.dx);
             }
-            wk.rhs.copy_from_slice(&wk.dx);
             refined_solve(sys, &mut wk, false, nb, dim, mr);
             significance(sys, &mut wk.sig);
             let big = wk.dx.iter().fold(0.0f64, |a, d| a.max(d.abs()));
@@ -942,24 +970,25 @@ impl Newton {
             // the trial point, with the same factorisation, shrinks.
             let mut alpha = step_limit(&wk.dx, &wk.sig, self.max_log_step);
             let mut accepted = false;
-            let mut trial = f64::INFINITY;
+            let (mut trial, mut res_t) = (f64::INFINITY, f64::INFINITY);
             for _ in 0..=self.max_halvings {
                 apply_step(&wk.v, &wk.dx, alpha, &wk.sig, self.max_log_step, &mut wk.vt);
                 sys.load(&wk.vt, false);
-                sys.residual(&mut wk.r);
-                for i in 0..dim {
-                    wk.dbar[i] = -wk.r[i] * wk.wl[i];
-                }
+                (loaded_v, derivs) = (false, false);
+                // trial = max |r·w_l| = max |dbar|, the simplified correction's right-hand side
+                (res_t, trial) = sys.residual_scaled(&mut wk.rt, &mut wk.wt, &wk.wl);
                 // Shortcut: a trial that cuts the scaled residual tenfold is accepted without
                 // the (extra solve of the) monotonicity test.
-                trial = wk.dbar.iter().fold(0.0f64, |a, v| a.max(v.abs()));
                 if trial.is_finite() && trial <= 0.1 * res {
                     accepted = true;
                     break;
                 }
+                if wk.dbar.is_empty() {
+                    wk.dbar = vec![0.0; dim];
+                }
+                neg_scaled(&mut wk.dbar, &wk.rt, &wk.wl);
                 let finite = wk.dbar.iter().all(|x| x.is_finite());
                 if finite {
-                    wk.rhs.copy_from_slice(&wk.dbar);
                     refined_solve(sys, &mut wk, true, nb, dim, mr);
                     let nbar = masked_norm2(&wk.dbar, &wk.sig);
                     if nbar.is_finite() && (nbar <= (1.0 - 0.25 * alpha) * ndx || ndx < 1e-10) {
@@ -985,6 +1014,10 @@ impl Newton {
                 tiny_steps = 0;
             }
             std::mem::swap(&mut wk.v, &mut wk.vt);
+            std::mem::swap(&mut wk.r, &mut wk.rt);
+            std::mem::swap(&mut wk.w, &mut wk.wt);
+            res = res_t;
+            loaded_v = true;
         }
         tracing::debug!(
             iterations,
@@ -992,7 +1025,11 @@ impl Newton {
             residual = res,
             "newton finished"
         );
-        sys.load(&wk.v, false);
+        // The solution reports the state without the derivative evaluation (as every load
+        // without derivatives computes it); a state already loaded that way is not reloaded.
+        if !loaded_v || derivs {
+            sys.load(&wk.v, false);
+        }
         build_solution(
             sys,
             self.name(),

@@ -48,6 +48,33 @@ macro_rules! plain_nc {
     };
 }
 
+/// Like [`plain_nc!`] for stages with the acid tracked (block size NC + 2, no Murphree rows):
+/// calls `$self.$f::<NC, { NC + 2 }>($args)` for NC in 1..=16 and evaluates to true, or to false
+/// for other component counts.
+macro_rules! acid_nc {
+    ($nc:expr, $self:ident . $f:ident ( $($arg:expr),* )) => {
+        match $nc {
+            1 => { $self.$f::<1, 3>($($arg),*); true }
+            2 => { $self.$f::<2, 4>($($arg),*); true }
+            3 => { $self.$f::<3, 5>($($arg),*); true }
+            4 => { $self.$f::<4, 6>($($arg),*); true }
+            5 => { $self.$f::<5, 7>($($arg),*); true }
+            6 => { $self.$f::<6, 8>($($arg),*); true }
+            7 => { $self.$f::<7, 9>($($arg),*); true }
+            8 => { $self.$f::<8, 10>($($arg),*); true }
+            9 => { $self.$f::<9, 11>($($arg),*); true }
+            10 => { $self.$f::<10, 12>($($arg),*); true }
+            11 => { $self.$f::<11, 13>($($arg),*); true }
+            12 => { $self.$f::<12, 14>($($arg),*); true }
+            13 => { $self.$f::<13, 15>($($arg),*); true }
+            14 => { $self.$f::<14, 16>($($arg),*); true }
+            15 => { $self.$f::<15, 17>($($arg),*); true }
+            16 => { $self.$f::<16, 18>($($arg),*); true }
+            _ => false,
+        }
+    };
+}
+
 /// Total acid H_tot = h + s·h/(h + Ka) [mol·m⁻³] of a stage with free [H⁺] `h` and sulfate
 /// `s` (eq. 8), and its logarithmic derivative ∂H_tot/∂ln h. Without sulfate both are h
 /// exactly (chloride/nitrate stages: no divisions).
@@ -89,6 +116,31 @@ impl MaxNaN {
             self.max
         }
     }
+}
+
+/// max(a, b) for a not NaN, skipping a NaN `b` (as `f64::max` does, in one compare); the
+/// callers flag NaN entries separately (a sum of the entries, as [`MaxNaN`] does).
+#[inline]
+fn max_skip_nan(a: f64, b: f64) -> f64 {
+    if b > a { b } else { a }
+}
+
+/// (max |r·w|, max |r·`w_ref`|) over all rows, both NaN if some |r·w| is NaN (then the state is
+/// not finite; `w_ref`, the scales of an earlier finite state, cannot make a NaN of its own).
+fn scaled_norms(r: &[f64], w: &[f64], w_ref: &[f64]) -> (f64, f64) {
+    let (mut own, mut other) = (MaxNaN::default(), 0.0f64);
+    for ((ri, wi), vi) in r.iter().zip(w).zip(w_ref) {
+        own.add((ri * wi).abs());
+        other = max_skip_nan(other, (ri * vi).abs());
+    }
+    nan_flagged(own, other)
+}
+
+/// (`own`'s maximum, `other`), or (NaN, NaN) when `own` met a NaN entry.
+#[inline]
+fn nan_flagged(own: MaxNaN, other: f64) -> (f64, f64) {
+    let v = own.value();
+    if v.is_nan() { (v, v) } else { (v, other) }
 }
 
 /// Stage throughputs below this fraction of a component's total feed are measured against it
@@ -213,18 +265,25 @@ impl<'c> StageSystem<'c> {
     /// a step c ← c·(1 + δ) needs no exp/ln): aqueous concentrations, [H⁺] and free extractant
     /// per stage (and the organic concentrations in Murphree mode) [mol·m⁻³].
     pub(crate) fn pack(&self, v: &mut [f64]) {
-        let (nc, nb) = (self.nc, self.nb);
-        for k in 0..self.n {
-            for j in 0..nc {
-                v[k * nb + j] = self.x[k * nc + j].max(CONC_FLOOR);
+        let (nc, nb, ny) = (self.nc, self.nb, self.ny);
+        for (k, (vk, xk)) in v
+            .chunks_exact_mut(nb)
+            .zip(self.x.chunks_exact(nc))
+            .enumerate()
+        {
+            for (vj, xj) in vk[..nc].iter_mut().zip(xk) {
+                *vj = xj.max(CONC_FLOOR);
             }
             if self.acid {
-                v[k * nb + nc] = self.h[k].max(CONC_FLOOR);
-                v[k * nb + nc + 1] = self.e[k].max(CONC_FLOOR);
+                vk[nc] = self.h[k].max(CONC_FLOOR);
+                vk[nc + 1] = self.e[k].max(CONC_FLOOR);
             }
             if self.mv {
-                for j in 0..nc {
-                    v[k * nb + self.ny + j] = self.y[k * nc + j].max(CONC_FLOOR);
+                for (vj, yj) in vk[ny..ny + nc]
+                    .iter_mut()
+                    .zip(&self.y[k * nc..(k + 1) * nc])
+                {
+                    *vj = yj.max(CONC_FLOOR);
                 }
             }
         }
@@ -233,18 +292,25 @@ impl<'c> StageSystem<'c> {
     /// Loads the state from concentrations `v` (layout of [`Self::pack`]); computes D, y, H, P
     /// (and derivatives if asked).
     pub(crate) fn load(&mut self, v: &[f64], derivs: bool) {
-        let (nc, nb) = (self.nc, self.nb);
-        for k in 0..self.n {
-            for j in 0..nc {
-                self.x[k * nc + j] = v[k * nb + j].max(CONC_FLOOR);
+        let (nc, nb, ny) = (self.nc, self.nb, self.ny);
+        for (k, (vk, xk)) in v
+            .chunks_exact(nb)
+            .zip(self.x.chunks_exact_mut(nc))
+            .enumerate()
+        {
+            for (xj, vj) in xk.iter_mut().zip(&vk[..nc]) {
+                *xj = vj.max(CONC_FLOOR);
             }
             if self.acid {
-                self.h[k] = v[k * nb + nc];
-                self.e[k] = v[k * nb + nc + 1];
+                self.h[k] = vk[nc];
+                self.e[k] = vk[nc + 1];
             }
             if self.mv {
-                for j in 0..nc {
-                    self.y[k * nc + j] = v[k * nb + self.ny + j].max(CONC_FLOOR);
+                for (yj, vj) in self.y[k * nc..(k + 1) * nc]
+                    .iter_mut()
+                    .zip(&vk[ny..ny + nc])
+                {
+                    *yj = vj.max(CONC_FLOOR);
                 }
             }
         }
@@ -272,8 +338,66 @@ impl<'c> StageSystem<'c> {
             if !plain_nc!(self.nc, self.update_equilibrium_plain(derivs)) {
                 self.update_equilibrium_impl::<false>(derivs);
             }
-        } else if derivs || !plain_nc!(self.nc, self.update_equilibrium_acid()) {
-            self.update_equilibrium_impl::<false>(derivs);
+        } else if derivs {
+            if !acid_nc!(self.nc, self.update_equilibrium_acid_derivs()) {
+                self.update_equilibrium_impl::<false>(true);
+            }
+        } else if !plain_nc!(self.nc, self.update_equilibrium_acid()) {
+            self.update_equilibrium_impl::<false>(false);
+        }
+    }
+
+    /// [`Self::update_equilibrium`] with derivatives for NC components with the acid tracked
+    /// (block size NB = NC + 2), no Murphree rows: D and its derivatives per stage, then the
+    /// rows of ∂y/∂(ln x, ln h, ln e), y, H_tot, P and ∂P on fixed-size rows (the same
+    /// operations in the same order as `update_equilibrium_impl`).
+    fn update_equilibrium_acid_derivs<const NC: usize, const NB: usize>(&mut self) {
+        debug_assert_eq!(NB, NC + 2);
+        let ka = self.c.ka;
+        let charge: [f64; NC] = self.charge[..NC]
+            .try_into()
+            .expect("one charge per component");
+        for k in 0..self.n {
+            let comp = self.stage_derivatives(k);
+            let xk: &[f64; NC] = self.x[k * NC..(k + 1) * NC]
+                .try_into()
+                .expect("NC per stage");
+            let dk: &[f64; NC] = self.d[k * NC..(k + 1) * NC]
+                .try_into()
+                .expect("NC per stage");
+            let dlh: &[f64; NC] = self.dlh[..NC].try_into().expect("NC");
+            let dle: &[f64; NC] = self.dle[..NC].try_into().expect("NC");
+            let (dy, _) = self.dy[k * NC * NB..(k + 1) * NC * NB].as_chunks_mut::<NB>();
+            let mut yk = [0.0; NC];
+            for j in 0..NC {
+                let yj = dk[j] * xk[j];
+                let mut row = [0.0; NB];
+                row[j] = yj;
+                if comp {
+                    for i in 0..NC {
+                        row[i] += yj * self.dlx[j * NC + i];
+                    }
+                }
+                row[NC] = yj * dlh[j];
+                row[NC + 1] = yj * dle[j];
+                dy[j] = row;
+                yk[j] = yj;
+            }
+            self.y[k * NC..(k + 1) * NC].copy_from_slice(&yk);
+            (self.htot[k], self.dhtot[k]) = acid_totals(self.h[k], self.c.sulfate[k], ka);
+            let mut p = 0.0;
+            for j in 0..NC {
+                p -= charge[j] * yk[j];
+            }
+            self.p[k] = p;
+            let mut dp = [0.0; NB];
+            for j in 0..NC {
+                let z = charge[j];
+                for i in 0..NB {
+                    dp[i] -= z * dy[j][i];
+                }
+            }
+            self.dp[k * NB..(k + 1) * NB].copy_from_slice(&dp);
         }
     }
 
@@ -667,6 +791,207 @@ impl<'c> StageSystem<'c> {
         }
     }
 
+    /// The stage blocks of [`Self::jacobian`] for NC components with the acid tracked (block
+    /// size NB = NC + 2), no Murphree rows: the same operations in the same order on
+    /// fixed-size rows.
+    fn jacobian_acid<const NC: usize, const NB: usize>(
+        &self,
+        w: &[f64],
+        bt: &mut BlockTridiagonal,
+    ) {
+        debug_assert_eq!(NB, NC + 2);
+        let n = self.n;
+        let f = &self.c.flows;
+        let (x, _) = self.x.as_chunks::<NC>();
+        let (ws, _) = w.as_chunks::<NB>();
+        let (dy, _) = self.dy.as_chunks::<NB>();
+        let (dp, _) = self.dp.as_chunks::<NB>();
+        let units: &[f64; NC] = self.units[..NC]
+            .try_into()
+            .expect("one count per component");
+        let (dg, _) = bt.diag.as_chunks_mut::<NB>();
+        for k in 0..n {
+            let (qa, qo) = (f.aqueous_out[k], f.organic_out[k]);
+            let wk = &ws[k];
+            let dyk = &dy[k * NC..(k + 1) * NC];
+            let blk = &mut dg[k * NB..(k + 1) * NB];
+            for j in 0..NC {
+                let (row, dyr, wr) = (&mut blk[j], &dyk[j], wk[j]);
+                for i in 0..NB {
+                    row[i] = -qo * dyr[i] * wr;
+                }
+                row[j] -= qa * x[k][j] * wr;
+            }
+            let wr = wk[NC];
+            let row = &mut blk[NC];
+            for i in 0..NB {
+                row[i] = -qo * dp[k][i] * wr;
+            }
+            row[NC] -= qa * self.dhtot[k] * wr;
+            let we = wk[NC + 1];
+            let mut row = [0.0; NB];
+            for j in 0..NC {
+                let nj = units[j];
+                for i in 0..NB {
+                    row[i] += nj * dyk[j][i] * we;
+                }
+            }
+            row[NC + 1] += self.e[k] * we;
+            blk[NC + 1] = row;
+        }
+        let (lo, _) = bt.lower.as_chunks_mut::<NB>();
+        for k in 1..n {
+            let a = f.aqueous_pass[k - 1];
+            let blk = &mut lo[k * NB..(k + 1) * NB];
+            for j in 0..NC {
+                blk[j][j] = a * x[k - 1][j] * ws[k][j];
+            }
+            blk[NC][NC] = a * self.dhtot[k - 1] * ws[k][NC];
+        }
+        let (up, _) = bt.upper.as_chunks_mut::<NB>();
+        for k in 0..n.saturating_sub(1) {
+            let o = f.organic_pass[k + 1];
+            let blk = &mut up[k * NB..(k + 1) * NB];
+            let dyn_ = &dy[(k + 1) * NC..(k + 2) * NC];
+            for j in 0..NC {
+                let (row, dyr, wr) = (&mut blk[j], &dyn_[j], ws[k][j]);
+                for i in 0..NB {
+                    row[i] = o * dyr[i] * wr;
+                }
+            }
+            let wr = ws[k][NC];
+            for i in 0..NB {
+                blk[NC][i] = o * dp[k + 1][i] * wr;
+            }
+        }
+    }
+
+    /// [`Self::residual_scaled`] for NC components with the acid tracked (block size
+    /// NB = NC + 2), no Murphree rows, no recycles: the stage rows of [`Self::residual`] and
+    /// [`Self::scales`] in one pass over the stages (the same operations), and the two norms.
+    fn residual_scaled_acid<const NC: usize, const NB: usize>(
+        &self,
+        r: &mut [f64],
+        w: &mut [f64],
+        w_ref: &[f64],
+        out: &mut (f64, f64),
+    ) {
+        debug_assert_eq!(NB, NC + 2);
+        let n = self.n;
+        let c = self.c;
+        let f = &c.flows;
+        let (x, _) = self.x.as_chunks::<NC>();
+        let (y, _) = self.y.as_chunks::<NC>();
+        let (feed, _) = c.feed.as_chunks::<NC>();
+        let units: &[f64; NC] = self.units[..NC]
+            .try_into()
+            .expect("one count per component");
+        let charge: &[f64; NC] = self.charge[..NC]
+            .try_into()
+            .expect("one charge per component");
+        let tr: &[f64; NC] = self.trace[..NC]
+            .try_into()
+            .expect("one trace per component");
+        let (rs, _) = r.as_chunks_mut::<NB>();
+        let (ws, _) = w.as_chunks_mut::<NB>();
+        let (wr, _) = w_ref.as_chunks::<NB>();
+        // one running max per row of the block (no serial chain over all rows; the max is
+        // exact, so the order does not matter)
+        let (mut own, mut other) = ([0.0f64; NB], [0.0f64; NB]);
+        let mut probe = 0.0;
+        for k in 0..n {
+            let (qa, qo) = (f.aqueous_out[k], f.organic_out[k]);
+            let mut v = [0.0; NB];
+            let mut s = [0.0; NB];
+            let mut pt = 0.0;
+            for j in 0..NC {
+                v[j] = feed[k][j] - qa * x[k][j] - qo * y[k][j];
+                s[j] = 1.0 / (qa * x[k][j] + qo * y[k][j]).max(tr[j]);
+                pt += charge[j] * qo * y[k][j];
+            }
+            let mut pr = c.feed_proton[k] - qa * self.htot[k] - qo * self.p[k];
+            if k > 0 {
+                let a = f.aqueous_pass[k - 1];
+                for j in 0..NC {
+                    v[j] += a * x[k - 1][j];
+                }
+                pr += a * self.htot[k - 1];
+            }
+            if k + 1 < n {
+                let o = f.organic_pass[k + 1];
+                for j in 0..NC {
+                    v[j] += o * y[k + 1][j];
+                }
+                pr += o * self.p[k + 1];
+            }
+            let mut b = self.e[k] - c.extractant_total[k];
+            for j in 0..NC {
+                b += units[j] * y[k][j];
+            }
+            v[NC] = pr;
+            v[NC + 1] = b;
+            let t = pt + qa * self.htot[k] + c.feed_proton[k].abs();
+            s[NC] = if t > 0.0 { 1.0 / t } else { 1.0 };
+            s[NC + 1] = 1.0 / c.extractant_total[k];
+            for i in 0..NB {
+                let a = (v[i] * s[i]).abs();
+                own[i] = max_skip_nan(own[i], a);
+                other[i] = max_skip_nan(other[i], (v[i] * wr[k][i]).abs());
+                probe += a;
+            }
+            rs[k] = v;
+            ws[k] = s;
+        }
+        // a NaN entry is skipped by the maxima but not by the sum (non-negative terms)
+        *out = nan_flagged(
+            MaxNaN {
+                max: own.into_iter().fold(0.0, max_skip_nan),
+                sum: probe,
+            },
+            other.into_iter().fold(0.0, max_skip_nan),
+        );
+    }
+
+    /// [`Self::residual_scaled`] for NC components, no acid, no Murphree rows, no recycles.
+    fn residual_scaled_plain<const NC: usize>(
+        &self,
+        r: &mut [f64],
+        w: &mut [f64],
+        w_ref: &[f64],
+        out: &mut (f64, f64),
+    ) {
+        self.residual_plain::<NC>(r);
+        self.scales_plain::<NC>(w);
+        *out = scaled_norms(r, w, w_ref);
+    }
+
+    /// The residual `r` and the row scales `w` at the loaded state, and the scaled norms
+    /// (max |r·w|, max |r·`w_ref`|): [`Self::residual`], [`Self::scales`] and the two max
+    /// norms (both NaN when some entry is NaN), fused into one pass over the stages
+    /// where a fixed-size kernel applies (the same values bit for bit).
+    pub(crate) fn residual_scaled(
+        &self,
+        r: &mut [f64],
+        w: &mut [f64],
+        w_ref: &[f64],
+    ) -> (f64, f64) {
+        let mut out = (0.0, 0.0);
+        let fused = self.kernels
+            && !self.mv
+            && self.c.recycles.is_empty()
+            && if self.acid {
+                acid_nc!(self.nc, self.residual_scaled_acid(r, w, w_ref, &mut out))
+            } else {
+                plain_nc!(self.nc, self.residual_scaled_plain(r, w, w_ref, &mut out))
+            };
+        if !fused {
+            self.residual(r);
+            self.scales(w);
+            out = scaled_norms(r, w, w_ref);
+        }
+        out
+    }
+
     /// Residuals at the loaded state: component balances and the proton balance [mol·s⁻¹],
     /// free-extractant closure [mol·m⁻³].
     pub(crate) fn residual(&self, r: &mut [f64]) {
@@ -807,8 +1132,13 @@ impl<'c> StageSystem<'c> {
         let (n, nc, nb) = (self.n, self.nc, self.nb);
         let bs = nb * nb;
         let f = &self.c.flows;
-        let plain =
-            self.kernels && !(self.acid || self.mv) && plain_nc!(nc, self.jacobian_plain(w, bt));
+        let plain = self.kernels
+            && !self.mv
+            && if self.acid {
+                acid_nc!(nc, self.jacobian_acid(w, bt))
+            } else {
+                plain_nc!(nc, self.jacobian_plain(w, bt))
+            };
         for k in 0..if plain { 0 } else { n } {
             let (qa, qo) = (f.aqueous_out[k], f.organic_out[k]);
             let dg = &mut bt.diag[k * bs..(k + 1) * bs];
@@ -1853,8 +2183,8 @@ mod tests {
         s
     }
 
-    /// The fixed-size-row kernels (`plain_nc!`) give the generic loops' residual, scales,
-    /// Jacobian, D, y and derivatives bit for bit: cases a (2 components) and c (15, with a
+    /// The fixed-size-row kernels (`plain_nc!`, `acid_nc!`) give the generic loops' residual,
+    /// scales (also fused, with their norms), Jacobian, D, y, P, H_tot and derivatives bit for bit: cases a (2 components) and c (15, with a
     /// recycle) without acid, case b (6 + acid, with sulfate on the feed stage) with it.
     #[test]
     fn plain_kernels_equal_the_generic_loops() {
@@ -1880,14 +2210,34 @@ mod tests {
                 let (mut r, mut w) = (vec![0.0; dim], vec![0.0; dim]);
                 sys.residual(&mut r);
                 sys.scales(&mut w);
+                let bits = |a: &[f64]| a.iter().map(|x| x.to_bits()).collect::<Vec<u64>>();
+                // the fused residual, scales and norms give the same values
+                let (mut r3, mut w3) = (vec![0.0; dim], vec![0.0; dim]);
+                let w_ref: Vec<f64> = (0..dim).map(|i| 1.0 + (i as f64).cos()).collect();
+                let (own, other) = sys.residual_scaled(&mut r3, &mut w3, &w_ref);
+                assert_eq!(bits(&r3), bits(&r));
+                assert_eq!(bits(&w3), bits(&w));
+                let norm = |u: &[f64]| {
+                    r.iter()
+                        .zip(u)
+                        .map(|(a, b)| (a * b).abs())
+                        .fold(0.0, f64::max)
+                };
+                assert_eq!(own.to_bits(), norm(&w).to_bits());
+                assert_eq!(other.to_bits(), norm(&w_ref).to_bits());
                 let mut bt = BlockTridiagonal::new(sys.n, sys.nb);
                 let mut rec = vec![0.0; c.recycles.len() * sys.nb * sys.nb];
                 sys.jacobian(&w, &mut bt, &mut rec);
                 let derivs = (sys.d.clone(), sys.y.clone(), sys.dy.clone());
+                let acid = (
+                    sys.dp.clone(),
+                    sys.p.clone(),
+                    sys.htot.clone(),
+                    sys.dhtot.clone(),
+                );
                 sys.load(&v, false);
                 let mut r2 = vec![0.0; dim];
                 sys.residual(&mut r2);
-                let bits = |a: &[f64]| a.iter().map(|x| x.to_bits()).collect::<Vec<u64>>();
                 [
                     bits(&r),
                     bits(&w),
@@ -1898,6 +2248,10 @@ mod tests {
                     bits(&derivs.0),
                     bits(&derivs.1),
                     bits(&derivs.2),
+                    bits(&acid.0),
+                    bits(&acid.1),
+                    bits(&acid.2),
+                    bits(&acid.3),
                     bits(&sys.d),
                     bits(&sys.y),
                     bits(&r2),
@@ -1950,7 +2304,7 @@ mod tests {
     /// `f64::max` the NaN entries used to drop out of the maximum): the fused kernel, the
     /// generic fused loop, and the residual-and-scales path (with a recycle).
     #[test]
-    fn scaled_norm_inf_is_not_finite_with_a_nan_in_the_state() {
+    fn scaled_norms_are_not_finite_with_a_nan_in_the_state() {
         let b = shrunk(cases::bench_case_b(), 3, 3);
         let mut with_recycle = b.clone();
         with_recycle.recycles.push(crate::RecycleSpec {
@@ -1981,6 +2335,13 @@ mod tests {
                     }
                     let res = sys.scaled_norm_inf(&mut r, &mut w);
                     assert!(!res.is_finite(), "field {field}, kernels {plain}: {res}");
+                    // Newton's fused residual, scales and norms (the reference scales finite)
+                    let w_ref = vec![1.0; dim];
+                    let (own, other) = sys.residual_scaled(&mut r, &mut w, &w_ref);
+                    assert!(
+                        own.is_nan() && other.is_nan(),
+                        "residual_scaled, field {field}, kernels {plain}: {own} {other}"
+                    );
                 }
             }
         }
