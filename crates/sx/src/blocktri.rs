@@ -386,8 +386,10 @@ fn lu_solve(lu: &[f64], piv: &[usize], n: usize, b: &mut [f64]) {
 /// `ab[j·ld + kv + i − j]`, sized by each factorisation for the bandwidths `kl`, `ku` of the
 /// matrix: kv = max(kl + ku, 2·n_b − 1) (room for the pivoting fill, and for whole block rows
 /// to be copied in), ld = kv + 2·n_b. The elimination and the substitutions work inside the
-/// actual band only, in kernels monomorphised on `kl` (1..=16), so the multiplier column and
-/// each rank-1 column update are fixed-size arrays.
+/// actual band only, in kernels monomorphised on `kl` (1..=16) and kl + ku (1..=48), so the
+/// multiplier column and each rank-1 column update are fixed-size arrays. The reciprocals of
+/// the pivots are kept, so the back substitution multiplies (no division on its dependent
+/// chain).
 #[derive(Debug, Clone)]
 pub(crate) struct BandLu {
     n: usize,
@@ -398,6 +400,8 @@ pub(crate) struct BandLu {
     ld: usize,
     ab: Vec<f64>,
     piv: Vec<usize>,
+    /// Reciprocals of the diagonal of U.
+    rdiag: Vec<f64>,
 }
 
 /// Shape of the band storage shared by the elimination kernels.
@@ -431,6 +435,7 @@ impl BandLu {
             ld: 1,
             ab,
             piv: (0..dim).collect(),
+            rdiag: vec![f64::INFINITY; dim],
         }
     }
 
@@ -441,8 +446,8 @@ impl BandLu {
         // matrix needs (the aqueous coupling is nearly diagonal).
         let (kle, kue) = dispatch_kl!(a.nb, bandwidths, bandwidths_any, (a));
         let band = self.load(a, kle, kue);
-        let (ab, piv) = (&mut self.ab[..], &mut self.piv[..]);
-        dispatch_kl!(band.kl, eliminate, eliminate_any, (ab, piv, band))
+        let (ab, piv, rd) = (&mut self.ab[..], &mut self.piv[..], &mut self.rdiag[..]);
+        dispatch_kl!(band.kl, eliminate, eliminate_any, (ab, piv, rd, band))
     }
 
     /// Sizes the band storage for the bandwidths `kl`, `ku` of `a` and copies `a` in.
@@ -480,7 +485,7 @@ impl BandLu {
 
     /// Solves the factored system for `rhs`, in place.
     pub(crate) fn solve(&self, rhs: &mut [f64]) {
-        let (ab, piv) = (&self.ab[..], &self.piv[..]);
+        let (ab, piv, rd) = (&self.ab[..], &self.piv[..], &self.rdiag[..]);
         let band = Band {
             dim: self.n,
             kl: self.kl,
@@ -499,7 +504,7 @@ impl BandLu {
             self.kl + self.ku,
             back_substitute,
             back_substitute_any,
-            (ab, band, rhs)
+            (ab, rd, band, rhs)
         );
     }
 }
@@ -665,13 +670,14 @@ fn pivot_column(
 
 /// Eliminates column `j` (pivoted) with `km` multipliers, any `km`.
 #[inline(always)]
-fn eliminate_column_any(ab: &mut [f64], b: Band, j: usize, km: usize, ju: usize) {
+fn eliminate_column_any(ab: &mut [f64], rd: &mut [f64], b: Band, j: usize, km: usize, ju: usize) {
+    let col = j * b.ld + b.kv;
+    let inv = 1.0 / ab[col];
+    rd[j] = inv;
     if km == 0 {
         return;
     }
-    let col = j * b.ld + b.kv;
     let step = b.ld - 1;
-    let inv = 1.0 / ab[col];
     let (head, tail) = ab.split_at_mut(col + 1 + km);
     let l = &mut head[col + 1..];
     for v in l.iter_mut() {
@@ -693,12 +699,17 @@ fn eliminate_column_any(ab: &mut [f64], b: Band, j: usize, km: usize, ju: usize)
 }
 
 /// Band LU with partial pivoting for any lower bandwidth.
-fn eliminate_any(ab: &mut [f64], piv: &mut [usize], b: Band) -> Result<(), SingularBlock> {
+fn eliminate_any(
+    ab: &mut [f64],
+    piv: &mut [usize],
+    rd: &mut [f64],
+    b: Band,
+) -> Result<(), SingularBlock> {
     let mut ju = 0usize;
     for j in 0..b.dim {
         let km = b.kl.min(b.dim - 1 - j);
         pivot_column(ab, piv, b, j, km, &mut ju)?;
-        eliminate_column_any(ab, b, j, km, ju);
+        eliminate_column_any(ab, rd, b, j, km, ju);
     }
     Ok(())
 }
@@ -708,6 +719,7 @@ fn eliminate_any(ab: &mut [f64], piv: &mut [usize], b: Band) -> Result<(), Singu
 fn eliminate<const KL: usize>(
     ab: &mut [f64],
     piv: &mut [usize],
+    rd: &mut [f64],
     b: Band,
 ) -> Result<(), SingularBlock> {
     debug_assert_eq!(b.kl, KL);
@@ -737,25 +749,28 @@ fn eliminate<const KL: usize>(
         }
         ju = ju.max((j + b.ku + p).min(b.dim - 1));
         if p != 0 {
-            let mut pos = col;
-            for _ in j..ju + 1 {
-                ab.swap(pos, pos + p);
-                pos += step;
+            // row j ↔ row j + p in columns j..=ju: one piece of `step` per column (p < step)
+            let region = &mut ab[col..col + (ju - j) * step + p + 1];
+            for piece in region.chunks_mut(step) {
+                piece.swap(0, p);
             }
         }
         let (head, tail) = ab.split_at_mut(col + 1 + KL);
         let inv = 1.0 / head[col];
+        rd[j] = inv;
         let lm: &mut [f64; KL] = (&mut head[col + 1..]).try_into().expect("band column");
         for v in lm.iter_mut() {
             *v *= inv;
         }
         let l: [f64; KL] = *lm;
         // column c = j+1..=ju: entry (j, c), then rows j+1..=j+KL, in pieces of `step`
-        let cols = tail[step - KL - 1..].chunks_exact_mut(step).take(ju - j);
-        for piece in cols {
+        let start = step - KL - 1;
+        let cols = &mut tail[start..start + (ju - j) * step];
+        for piece in cols.chunks_exact_mut(step) {
             let (f, rest) = piece.split_first_mut().expect("band column");
             let f = *f;
-            if f != 0.0 {
+            // f ≠ 0 (NaN included) as one integer test: the bits without the sign
+            if f.to_bits() << 1 != 0 {
                 let dst: &mut [f64; KL] = (&mut rest[..KL]).try_into().expect("band column");
                 for i in 0..KL {
                     dst[i] -= l[i] * f;
@@ -766,23 +781,23 @@ fn eliminate<const KL: usize>(
     for j in full..b.dim {
         let km = b.kl.min(b.dim - 1 - j);
         pivot_column(ab, piv, b, j, km, &mut ju)?;
-        eliminate_column_any(ab, b, j, km, ju);
+        eliminate_column_any(ab, rd, b, j, km, ju);
     }
     Ok(())
 }
 
 /// Back substitution with U (upper bandwidth kl + ku), any bandwidth.
-fn back_substitute_any(ab: &[f64], b: Band, rhs: &mut [f64]) {
-    back_substitute_cols(ab, b, b.dim, rhs);
+fn back_substitute_any(ab: &[f64], rd: &[f64], b: Band, rhs: &mut [f64]) {
+    back_substitute_cols(ab, rd, b, b.dim, rhs);
 }
 
 /// Back substitution in columns `n`−1 down to 0 (the columns above `n` done already).
 #[inline(always)]
-fn back_substitute_cols(ab: &[f64], b: Band, n: usize, rhs: &mut [f64]) {
+fn back_substitute_cols(ab: &[f64], rd: &[f64], b: Band, n: usize, rhs: &mut [f64]) {
     let kuu = b.kl + b.ku;
     for j in (0..n).rev() {
         let col = j * b.ld + b.kv;
-        let x = rhs[j] / ab[col];
+        let x = rhs[j] * rd[j];
         rhs[j] = x;
         if x != 0.0 {
             let i0 = j.saturating_sub(kuu);
@@ -796,12 +811,12 @@ fn back_substitute_cols(ab: &[f64], b: Band, n: usize, rhs: &mut [f64]) {
 
 /// Back substitution for the bandwidth `KU` = kl + ku of U: fixed-size columns, the same
 /// operations in the same order as [`back_substitute_any`].
-fn back_substitute<const KU: usize>(ab: &[f64], b: Band, rhs: &mut [f64]) {
+fn back_substitute<const KU: usize>(ab: &[f64], rd: &[f64], b: Band, rhs: &mut [f64]) {
     debug_assert_eq!(b.kl + b.ku, KU);
     for j in (KU..b.dim).rev() {
         let col = j * b.ld + b.kv;
         let (head, tail) = rhs.split_at_mut(j);
-        let x = tail[0] / ab[col];
+        let x = tail[0] * rd[j];
         tail[0] = x;
         if x != 0.0 {
             let u: &[f64; KU] = ab[col - KU..col].try_into().expect("band column");
@@ -811,7 +826,7 @@ fn back_substitute<const KU: usize>(ab: &[f64], b: Band, rhs: &mut [f64]) {
             }
         }
     }
-    back_substitute_cols(ab, b, KU.min(b.dim), rhs);
+    back_substitute_cols(ab, rd, b, KU.min(b.dim), rhs);
 }
 
 /// Forward substitution of column `j` with `km` multipliers, any `km`.
@@ -1019,9 +1034,12 @@ mod tests {
                         bt.matvec(&xs, &mut y);
                         matvec_any(&bt, &xs, &mut yg);
                         assert!(y == yg, "nb {nb}: matvec");
-                        eliminate_any(&mut generic.ab, &mut generic.piv, band).unwrap();
+                        eliminate_any(&mut generic.ab, &mut generic.piv, &mut generic.rdiag, band)
+                            .unwrap();
                         assert!(
-                            generic.ab == lu.ab && generic.piv == lu.piv,
+                            generic.ab == lu.ab
+                                && generic.piv == lu.piv
+                                && generic.rdiag == lu.rdiag,
                             "nb {nb} kl {kl}"
                         );
                         let rhs: Vec<f64> = (0..dim).map(|i| (i as f64 + 0.5).sin()).collect();
@@ -1029,7 +1047,7 @@ mod tests {
                         lu.solve(&mut x);
                         let mut xg = rhs.clone();
                         forward_band_any(&generic.ab, &generic.piv, band, &mut xg);
-                        back_substitute_any(&generic.ab, band, &mut xg);
+                        back_substitute_any(&generic.ab, &generic.rdiag, band, &mut xg);
                         assert!(x == xg, "nb {nb} kl {kl}: solve kernels differ");
                         // backward stable: small residual relative to ‖A‖·‖x‖ (the
                         // small-diagonal cases are far too ill-conditioned for forward
