@@ -786,9 +786,31 @@ fn eliminate<const KL: usize>(
     Ok(())
 }
 
-/// Back substitution with U (upper bandwidth kl + ku), any bandwidth.
+/// Back substitution with U (upper bandwidth kl + ku), any bandwidth: the columns in pairs
+/// as [`back_substitute`] does, the last ones singly.
 fn back_substitute_any(ab: &[f64], rd: &[f64], b: Band, rhs: &mut [f64]) {
-    back_substitute_cols(ab, rd, b, b.dim, rhs);
+    let kuu = b.kl + b.ku;
+    let mut j = b.dim;
+    // two columns at a time as in `back_substitute`
+    while kuu > 0 && j >= kuu + 2 {
+        let (j1, j2) = (j - 1, j - 2);
+        let (c1, c2) = (j1 * b.ld + b.kv, j2 * b.ld + b.kv);
+        let u1 = &ab[c1 - kuu..c1];
+        let u2 = &ab[c2 - kuu..c2];
+        let (head, tail) = rhs.split_at_mut(j2);
+        let (x2r, x1r) = tail.split_at_mut(1);
+        let x1 = x1r[0] * rd[j1];
+        x1r[0] = x1;
+        let x2 = (x2r[0] - u1[kuu - 1] * x1) * rd[j2];
+        x2r[0] = x2;
+        let d = &mut head[j2 - kuu..];
+        d[0] -= u2[0] * x2;
+        for i in 1..kuu {
+            d[i] -= u1[i - 1] * x1 + u2[i] * x2;
+        }
+        j = j2;
+    }
+    back_substitute_cols(ab, rd, b, j, rhs);
 }
 
 /// Back substitution in columns `n`−1 down to 0 (the columns above `n` done already).
@@ -809,24 +831,34 @@ fn back_substitute_cols(ab: &[f64], rd: &[f64], b: Band, n: usize, rhs: &mut [f6
     }
 }
 
-/// Back substitution for the bandwidth `KU` = kl + ku of U: fixed-size columns, the same
-/// operations in the same order as [`back_substitute_any`].
+/// Back substitution for the bandwidth `KU` = kl + ku of U: fixed-size columns, two at a time
+/// (columns j and j − 1: x_j, then x_{j−1} from its row updated by column j alone, then one
+/// pass `d −= u_j·x_j + u_{j−1}·x_{j−1}` over the rows above, which loads and stores each
+/// entry of the right-hand side once per pair of columns); the last columns as
+/// [`back_substitute_any`].
 fn back_substitute<const KU: usize>(ab: &[f64], rd: &[f64], b: Band, rhs: &mut [f64]) {
     debug_assert_eq!(b.kl + b.ku, KU);
-    for j in (KU..b.dim).rev() {
-        let col = j * b.ld + b.kv;
-        let (head, tail) = rhs.split_at_mut(j);
-        let x = tail[0] * rd[j];
-        tail[0] = x;
-        if x != 0.0 {
-            let u: &[f64; KU] = ab[col - KU..col].try_into().expect("band column");
-            let d: &mut [f64; KU] = (&mut head[j - KU..]).try_into().expect("band column");
-            for i in 0..KU {
-                d[i] -= u[i] * x;
-            }
+    let mut j = b.dim;
+    while j >= KU + 2 {
+        let (j1, j2) = (j - 1, j - 2);
+        let (c1, c2) = (j1 * b.ld + b.kv, j2 * b.ld + b.kv);
+        // column j1: rows j1 − KU..j1; column j2: rows j2 − KU..j2
+        let u1: &[f64; KU] = ab[c1 - KU..c1].try_into().expect("band column");
+        let u2: &[f64; KU] = ab[c2 - KU..c2].try_into().expect("band column");
+        let (head, tail) = rhs.split_at_mut(j2);
+        let (x2r, x1r) = tail.split_at_mut(1);
+        let x1 = x1r[0] * rd[j1];
+        x1r[0] = x1;
+        let x2 = (x2r[0] - u1[KU - 1] * x1) * rd[j2];
+        x2r[0] = x2;
+        let d: &mut [f64; KU] = (&mut head[j2 - KU..]).try_into().expect("band column");
+        d[0] -= u2[0] * x2;
+        for i in 1..KU {
+            d[i] -= u1[i - 1] * x1 + u2[i] * x2;
         }
+        j = j2;
     }
-    back_substitute_cols(ab, rd, b, KU.min(b.dim), rhs);
+    back_substitute_cols(ab, rd, b, j, rhs);
 }
 
 /// Forward substitution of column `j` with `km` multipliers, any `km`.
