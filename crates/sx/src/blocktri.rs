@@ -601,28 +601,27 @@ fn copy_in_any(ab: &mut [f64], a: &BlockTridiagonal, kv: usize, step: usize) {
     }
 }
 
-/// [`copy_in_any`] for the block size `NB`, on fixed-size block rows.
+/// [`copy_in_any`] for the block size `NB`, block column by block column: the NB entries of
+/// a block column are contiguous in the band storage, and all offsets inside a block are
+/// constants.
 fn copy_in<const NB: usize>(ab: &mut [f64], a: &BlockTridiagonal, kv: usize, step: usize) {
     let nblk = a.n;
     let bs = NB * NB;
     for k in 0..nblk {
-        for r in 0..NB {
-            let i = k * NB + r;
-            let row = k * bs + r * NB;
-            let mut put = |blk: &[f64], j0: usize| {
-                let src: &[f64; NB] = blk[row..row + NB].try_into().expect("block row");
-                let pos = kv + i + j0 * step;
-                let dst = &mut ab[pos..pos + (NB - 1) * step + 1];
-                for c in 0..NB {
-                    dst[c * step] = src[c];
-                }
-            };
-            put(&a.diag, k * NB);
-            if k > 0 {
-                put(&a.lower, (k - 1) * NB);
+        for (t, blocks) in [&a.lower, &a.diag, &a.upper].into_iter().enumerate() {
+            if (t == 0 && k == 0) || (t == 2 && k + 1 == nblk) {
+                continue;
             }
-            if k + 1 < nblk {
-                put(&a.upper, (k + 1) * NB);
+            let (rows, _) = blocks[k * bs..(k + 1) * bs].as_chunks::<NB>();
+            let blk: &[[f64; NB]; NB] = rows.try_into().expect("block");
+            // entry (k·NB + r, j) at kv + k·NB + r + j·step
+            for c in 0..NB {
+                let j = (k + t) * NB + c - NB;
+                let pos = kv + k * NB + j * step;
+                let dst: &mut [f64; NB] = (&mut ab[pos..pos + NB]).try_into().expect("band");
+                for r in 0..NB {
+                    dst[r] = blk[r][c];
+                }
             }
         }
     }
