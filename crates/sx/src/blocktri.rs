@@ -750,9 +750,11 @@ fn eliminate<const KL: usize>(
         if p != 0 {
             // row j ↔ row j + p in columns j..=ju: one piece of `step` per column (p < step)
             let region = &mut ab[col..col + (ju - j) * step + p + 1];
-            for piece in region.chunks_mut(step) {
+            let (full, last) = region.split_at_mut((ju - j) * step);
+            for piece in full.chunks_exact_mut(step) {
                 piece.swap(0, p);
             }
+            last.swap(0, p);
         }
         let (head, tail) = ab.split_at_mut(col + 1 + KL);
         let inv = 1.0 / head[col];
