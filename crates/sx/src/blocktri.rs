@@ -386,8 +386,10 @@ fn lu_solve(lu: &[f64], piv: &[usize], n: usize, b: &mut [f64]) {
 /// `ab[j·ld + kv + i − j]`, sized by each factorisation for the bandwidths `kl`, `ku` of the
 /// matrix: kv = max(kl + ku, 2·n_b − 1) (room for the pivoting fill, and for whole block rows
 /// to be copied in), ld = kv + 2·n_b. The elimination and the substitutions work inside the
-/// actual band only, in kernels monomorphised on `kl` (1..=16), so the multiplier column and
-/// each rank-1 column update are fixed-size arrays.
+/// actual band only, in kernels monomorphised on `kl` (1..=16) and kl + ku (1..=48), so the
+/// multiplier column and each rank-1 column update are fixed-size arrays. The reciprocals of
+/// the pivots are kept, so the back substitution multiplies (no division on its dependent
+/// chain).
 #[derive(Debug, Clone)]
 pub(crate) struct BandLu {
     n: usize,
@@ -398,6 +400,8 @@ pub(crate) struct BandLu {
     ld: usize,
     ab: Vec<f64>,
     piv: Vec<usize>,
+    /// Reciprocals of the diagonal of U.
+    rdiag: Vec<f64>,
 }
 
 /// Shape of the band storage shared by the elimination kernels.
@@ -431,6 +435,7 @@ impl BandLu {
             ld: 1,
             ab,
             piv: (0..dim).collect(),
+            rdiag: vec![f64::INFINITY; dim],
         }
     }
 
@@ -441,8 +446,8 @@ impl BandLu {
         // matrix needs (the aqueous coupling is nearly diagonal).
         let (kle, kue) = dispatch_kl!(a.nb, bandwidths, bandwidths_any, (a));
         let band = self.load(a, kle, kue);
-        let (ab, piv) = (&mut self.ab[..], &mut self.piv[..]);
-        dispatch_kl!(band.kl, eliminate, eliminate_any, (ab, piv, band))
+        let (ab, piv, rd) = (&mut self.ab[..], &mut self.piv[..], &mut self.rdiag[..]);
+        dispatch_kl!(band.kl, eliminate, eliminate_any, (ab, piv, rd, band))
     }
 
     /// Sizes the band storage for the bandwidths `kl`, `ku` of `a` and copies `a` in.
@@ -480,7 +485,7 @@ impl BandLu {
 
     /// Solves the factored system for `rhs`, in place.
     pub(crate) fn solve(&self, rhs: &mut [f64]) {
-        let (ab, piv) = (&self.ab[..], &self.piv[..]);
+        let (ab, piv, rd) = (&self.ab[..], &self.piv[..], &self.rdiag[..]);
         let band = Band {
             dim: self.n,
             kl: self.kl,
@@ -499,7 +504,7 @@ impl BandLu {
             self.kl + self.ku,
             back_substitute,
             back_substitute_any,
-            (ab, band, rhs)
+            (ab, rd, band, rhs)
         );
     }
 }
@@ -596,28 +601,27 @@ fn copy_in_any(ab: &mut [f64], a: &BlockTridiagonal, kv: usize, step: usize) {
     }
 }
 
-/// [`copy_in_any`] for the block size `NB`, on fixed-size block rows.
+/// [`copy_in_any`] for the block size `NB`, block column by block column: the NB entries of
+/// a block column are contiguous in the band storage, and all offsets inside a block are
+/// constants.
 fn copy_in<const NB: usize>(ab: &mut [f64], a: &BlockTridiagonal, kv: usize, step: usize) {
     let nblk = a.n;
     let bs = NB * NB;
     for k in 0..nblk {
-        for r in 0..NB {
-            let i = k * NB + r;
-            let row = k * bs + r * NB;
-            let mut put = |blk: &[f64], j0: usize| {
-                let src: &[f64; NB] = blk[row..row + NB].try_into().expect("block row");
-                let pos = kv + i + j0 * step;
-                let dst = &mut ab[pos..pos + (NB - 1) * step + 1];
-                for c in 0..NB {
-                    dst[c * step] = src[c];
-                }
-            };
-            put(&a.diag, k * NB);
-            if k > 0 {
-                put(&a.lower, (k - 1) * NB);
+        for (t, blocks) in [&a.lower, &a.diag, &a.upper].into_iter().enumerate() {
+            if (t == 0 && k == 0) || (t == 2 && k + 1 == nblk) {
+                continue;
             }
-            if k + 1 < nblk {
-                put(&a.upper, (k + 1) * NB);
+            let (rows, _) = blocks[k * bs..(k + 1) * bs].as_chunks::<NB>();
+            let blk: &[[f64; NB]; NB] = rows.try_into().expect("block");
+            // entry (k·NB + r, j) at kv + k·NB + r + j·step
+            for c in 0..NB {
+                let j = (k + t) * NB + c - NB;
+                let pos = kv + k * NB + j * step;
+                let dst: &mut [f64; NB] = (&mut ab[pos..pos + NB]).try_into().expect("band");
+                for r in 0..NB {
+                    dst[r] = blk[r][c];
+                }
             }
         }
     }
@@ -665,13 +669,14 @@ fn pivot_column(
 
 /// Eliminates column `j` (pivoted) with `km` multipliers, any `km`.
 #[inline(always)]
-fn eliminate_column_any(ab: &mut [f64], b: Band, j: usize, km: usize, ju: usize) {
+fn eliminate_column_any(ab: &mut [f64], rd: &mut [f64], b: Band, j: usize, km: usize, ju: usize) {
+    let col = j * b.ld + b.kv;
+    let inv = 1.0 / ab[col];
+    rd[j] = inv;
     if km == 0 {
         return;
     }
-    let col = j * b.ld + b.kv;
     let step = b.ld - 1;
-    let inv = 1.0 / ab[col];
     let (head, tail) = ab.split_at_mut(col + 1 + km);
     let l = &mut head[col + 1..];
     for v in l.iter_mut() {
@@ -693,12 +698,17 @@ fn eliminate_column_any(ab: &mut [f64], b: Band, j: usize, km: usize, ju: usize)
 }
 
 /// Band LU with partial pivoting for any lower bandwidth.
-fn eliminate_any(ab: &mut [f64], piv: &mut [usize], b: Band) -> Result<(), SingularBlock> {
+fn eliminate_any(
+    ab: &mut [f64],
+    piv: &mut [usize],
+    rd: &mut [f64],
+    b: Band,
+) -> Result<(), SingularBlock> {
     let mut ju = 0usize;
     for j in 0..b.dim {
         let km = b.kl.min(b.dim - 1 - j);
         pivot_column(ab, piv, b, j, km, &mut ju)?;
-        eliminate_column_any(ab, b, j, km, ju);
+        eliminate_column_any(ab, rd, b, j, km, ju);
     }
     Ok(())
 }
@@ -708,6 +718,7 @@ fn eliminate_any(ab: &mut [f64], piv: &mut [usize], b: Band) -> Result<(), Singu
 fn eliminate<const KL: usize>(
     ab: &mut [f64],
     piv: &mut [usize],
+    rd: &mut [f64],
     b: Band,
 ) -> Result<(), SingularBlock> {
     debug_assert_eq!(b.kl, KL);
@@ -737,25 +748,30 @@ fn eliminate<const KL: usize>(
         }
         ju = ju.max((j + b.ku + p).min(b.dim - 1));
         if p != 0 {
-            let mut pos = col;
-            for _ in j..ju + 1 {
-                ab.swap(pos, pos + p);
-                pos += step;
+            // row j ↔ row j + p in columns j..=ju: one piece of `step` per column (p < step)
+            let region = &mut ab[col..col + (ju - j) * step + p + 1];
+            let (full, last) = region.split_at_mut((ju - j) * step);
+            for piece in full.chunks_exact_mut(step) {
+                piece.swap(0, p);
             }
+            last.swap(0, p);
         }
         let (head, tail) = ab.split_at_mut(col + 1 + KL);
         let inv = 1.0 / head[col];
+        rd[j] = inv;
         let lm: &mut [f64; KL] = (&mut head[col + 1..]).try_into().expect("band column");
         for v in lm.iter_mut() {
             *v *= inv;
         }
         let l: [f64; KL] = *lm;
         // column c = j+1..=ju: entry (j, c), then rows j+1..=j+KL, in pieces of `step`
-        let cols = tail[step - KL - 1..].chunks_exact_mut(step).take(ju - j);
-        for piece in cols {
+        let start = step - KL - 1;
+        let cols = &mut tail[start..start + (ju - j) * step];
+        for piece in cols.chunks_exact_mut(step) {
             let (f, rest) = piece.split_first_mut().expect("band column");
             let f = *f;
-            if f != 0.0 {
+            // f ≠ 0 (NaN included) as one integer test: the bits without the sign
+            if f.to_bits() << 1 != 0 {
                 let dst: &mut [f64; KL] = (&mut rest[..KL]).try_into().expect("band column");
                 for i in 0..KL {
                     dst[i] -= l[i] * f;
@@ -766,23 +782,45 @@ fn eliminate<const KL: usize>(
     for j in full..b.dim {
         let km = b.kl.min(b.dim - 1 - j);
         pivot_column(ab, piv, b, j, km, &mut ju)?;
-        eliminate_column_any(ab, b, j, km, ju);
+        eliminate_column_any(ab, rd, b, j, km, ju);
     }
     Ok(())
 }
 
-/// Back substitution with U (upper bandwidth kl + ku), any bandwidth.
-fn back_substitute_any(ab: &[f64], b: Band, rhs: &mut [f64]) {
-    back_substitute_cols(ab, b, b.dim, rhs);
+/// Back substitution with U (upper bandwidth kl + ku), any bandwidth: the columns in pairs
+/// as [`back_substitute`] does, the last ones singly.
+fn back_substitute_any(ab: &[f64], rd: &[f64], b: Band, rhs: &mut [f64]) {
+    let kuu = b.kl + b.ku;
+    let mut j = b.dim;
+    // two columns at a time as in `back_substitute`
+    while kuu > 0 && j >= kuu + 2 {
+        let (j1, j2) = (j - 1, j - 2);
+        let (c1, c2) = (j1 * b.ld + b.kv, j2 * b.ld + b.kv);
+        let u1 = &ab[c1 - kuu..c1];
+        let u2 = &ab[c2 - kuu..c2];
+        let (head, tail) = rhs.split_at_mut(j2);
+        let (x2r, x1r) = tail.split_at_mut(1);
+        let x1 = x1r[0] * rd[j1];
+        x1r[0] = x1;
+        let x2 = (x2r[0] - u1[kuu - 1] * x1) * rd[j2];
+        x2r[0] = x2;
+        let d = &mut head[j2 - kuu..];
+        d[0] -= u2[0] * x2;
+        for i in 1..kuu {
+            d[i] -= u1[i - 1] * x1 + u2[i] * x2;
+        }
+        j = j2;
+    }
+    back_substitute_cols(ab, rd, b, j, rhs);
 }
 
 /// Back substitution in columns `n`−1 down to 0 (the columns above `n` done already).
 #[inline(always)]
-fn back_substitute_cols(ab: &[f64], b: Band, n: usize, rhs: &mut [f64]) {
+fn back_substitute_cols(ab: &[f64], rd: &[f64], b: Band, n: usize, rhs: &mut [f64]) {
     let kuu = b.kl + b.ku;
     for j in (0..n).rev() {
         let col = j * b.ld + b.kv;
-        let x = rhs[j] / ab[col];
+        let x = rhs[j] * rd[j];
         rhs[j] = x;
         if x != 0.0 {
             let i0 = j.saturating_sub(kuu);
@@ -794,24 +832,34 @@ fn back_substitute_cols(ab: &[f64], b: Band, n: usize, rhs: &mut [f64]) {
     }
 }
 
-/// Back substitution for the bandwidth `KU` = kl + ku of U: fixed-size columns, the same
-/// operations in the same order as [`back_substitute_any`].
-fn back_substitute<const KU: usize>(ab: &[f64], b: Band, rhs: &mut [f64]) {
+/// Back substitution for the bandwidth `KU` = kl + ku of U: fixed-size columns, two at a time
+/// (columns j and j − 1: x_j, then x_{j−1} from its row updated by column j alone, then one
+/// pass `d −= u_j·x_j + u_{j−1}·x_{j−1}` over the rows above, which loads and stores each
+/// entry of the right-hand side once per pair of columns); the last columns as
+/// [`back_substitute_any`].
+fn back_substitute<const KU: usize>(ab: &[f64], rd: &[f64], b: Band, rhs: &mut [f64]) {
     debug_assert_eq!(b.kl + b.ku, KU);
-    for j in (KU..b.dim).rev() {
-        let col = j * b.ld + b.kv;
-        let (head, tail) = rhs.split_at_mut(j);
-        let x = tail[0] / ab[col];
-        tail[0] = x;
-        if x != 0.0 {
-            let u: &[f64; KU] = ab[col - KU..col].try_into().expect("band column");
-            let d: &mut [f64; KU] = (&mut head[j - KU..]).try_into().expect("band column");
-            for i in 0..KU {
-                d[i] -= u[i] * x;
-            }
+    let mut j = b.dim;
+    while j >= KU + 2 {
+        let (j1, j2) = (j - 1, j - 2);
+        let (c1, c2) = (j1 * b.ld + b.kv, j2 * b.ld + b.kv);
+        // column j1: rows j1 − KU..j1; column j2: rows j2 − KU..j2
+        let u1: &[f64; KU] = ab[c1 - KU..c1].try_into().expect("band column");
+        let u2: &[f64; KU] = ab[c2 - KU..c2].try_into().expect("band column");
+        let (head, tail) = rhs.split_at_mut(j2);
+        let (x2r, x1r) = tail.split_at_mut(1);
+        let x1 = x1r[0] * rd[j1];
+        x1r[0] = x1;
+        let x2 = (x2r[0] - u1[KU - 1] * x1) * rd[j2];
+        x2r[0] = x2;
+        let d: &mut [f64; KU] = (&mut head[j2 - KU..]).try_into().expect("band column");
+        d[0] -= u2[0] * x2;
+        for i in 1..KU {
+            d[i] -= u1[i - 1] * x1 + u2[i] * x2;
         }
+        j = j2;
     }
-    back_substitute_cols(ab, b, KU.min(b.dim), rhs);
+    back_substitute_cols(ab, rd, b, j, rhs);
 }
 
 /// Forward substitution of column `j` with `km` multipliers, any `km`.
@@ -1019,9 +1067,12 @@ mod tests {
                         bt.matvec(&xs, &mut y);
                         matvec_any(&bt, &xs, &mut yg);
                         assert!(y == yg, "nb {nb}: matvec");
-                        eliminate_any(&mut generic.ab, &mut generic.piv, band).unwrap();
+                        eliminate_any(&mut generic.ab, &mut generic.piv, &mut generic.rdiag, band)
+                            .unwrap();
                         assert!(
-                            generic.ab == lu.ab && generic.piv == lu.piv,
+                            generic.ab == lu.ab
+                                && generic.piv == lu.piv
+                                && generic.rdiag == lu.rdiag,
                             "nb {nb} kl {kl}"
                         );
                         let rhs: Vec<f64> = (0..dim).map(|i| (i as f64 + 0.5).sin()).collect();
@@ -1029,7 +1080,7 @@ mod tests {
                         lu.solve(&mut x);
                         let mut xg = rhs.clone();
                         forward_band_any(&generic.ab, &generic.piv, band, &mut xg);
-                        back_substitute_any(&generic.ab, band, &mut xg);
+                        back_substitute_any(&generic.ab, &generic.rdiag, band, &mut xg);
                         assert!(x == xg, "nb {nb} kl {kl}: solve kernels differ");
                         // backward stable: small residual relative to ‖A‖·‖x‖ (the
                         // small-diagonal cases are far too ill-conditioned for forward
