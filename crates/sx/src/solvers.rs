@@ -489,12 +489,14 @@ impl SuccessiveSubstitution {
             }
             // The true residual (eq. 13) is skipped on (ln h, ln F) sweeps far from the
             // tolerance (the proxy at least PROXY_SKIP_FACTOR times it); it is always computed
-            // on the last sweep and when the proxy is not finite, and convergence is declared
-            // on it alone.
+            // on the last sweep, when the proxy is not finite and when the transported
+            // concentrations are not (a NaN there is caught at once, as before the skip), and
+            // convergence is declared on it alone.
             let skip = early
                 && it < max
                 && proxy.is_finite()
-                && proxy > PROXY_SKIP_FACTOR * self.tolerance;
+                && proxy > PROXY_SKIP_FACTOR * self.tolerance
+                && sys.x.iter().sum::<f64>().is_finite();
             if skip {
                 tracing::trace!(sweep = it, proxy, "substitution: residual skipped");
             }
