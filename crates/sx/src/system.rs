@@ -90,6 +90,13 @@ fn acid_totals(h: f64, s: f64, ka: f64) -> (f64, f64) {
     }
 }
 
+/// The first NC entries of `v` as a fixed-size row: the per-component constants (charge,
+/// extractant units, trace floors, log-derivatives) of the fixed-size kernels.
+#[inline(always)]
+fn row<const NC: usize>(v: &[f64]) -> &[f64; NC] {
+    v.first_chunk::<NC>().expect("one entry per component")
+}
+
 /// Running maximum of non-negative entries (|scaled residual|) that does not drop a NaN:
 /// `f64::max` returns the non-NaN operand, so a NaN entry used to vanish from the norm. The
 /// maximum is taken with a plain comparison (one `maxsd`), and the sum of the entries, which
@@ -354,9 +361,7 @@ impl<'c> StageSystem<'c> {
     fn update_equilibrium_acid_derivs<const NC: usize, const NB: usize>(&mut self) {
         debug_assert_eq!(NB, NC + 2);
         let ka = self.c.ka;
-        let charge: [f64; NC] = self.charge[..NC]
-            .try_into()
-            .expect("one charge per component");
+        let charge: [f64; NC] = *row(&self.charge);
         for k in 0..self.n {
             let comp = self.stage_derivatives(k);
             let xk: &[f64; NC] = self.x[k * NC..(k + 1) * NC]
@@ -365,8 +370,8 @@ impl<'c> StageSystem<'c> {
             let dk: &[f64; NC] = self.d[k * NC..(k + 1) * NC]
                 .try_into()
                 .expect("NC per stage");
-            let dlh: &[f64; NC] = self.dlh[..NC].try_into().expect("NC");
-            let dle: &[f64; NC] = self.dle[..NC].try_into().expect("NC");
+            let dlh: &[f64; NC] = row(&self.dlh);
+            let dle: &[f64; NC] = row(&self.dle);
             let (dy, _) = self.dy[k * NC * NB..(k + 1) * NC * NB].as_chunks_mut::<NB>();
             let mut yk = [0.0; NC];
             for j in 0..NC {
@@ -407,9 +412,7 @@ impl<'c> StageSystem<'c> {
     fn update_equilibrium_acid<const NC: usize>(&mut self) {
         self.update_distribution();
         let ka = self.c.ka;
-        let charge: &[f64; NC] = self.charge[..NC]
-            .try_into()
-            .expect("one charge per component");
+        let charge: &[f64; NC] = row(&self.charge);
         let (x, _) = self.x.as_chunks::<NC>();
         let (d, _) = self.d.as_chunks::<NC>();
         let (y, _) = self.y.as_chunks_mut::<NC>();
@@ -702,9 +705,7 @@ impl<'c> StageSystem<'c> {
         let (x, _) = self.x.as_chunks::<NC>();
         let (y, _) = self.y.as_chunks::<NC>();
         let (feed, _) = self.c.feed.as_chunks::<NC>();
-        let units: &[f64; NC] = self.units[..NC]
-            .try_into()
-            .expect("one count per component");
+        let units: &[f64; NC] = row(&self.units);
         for (k, rk) in r.chunks_exact_mut(NC + 2).enumerate().take(n) {
             let (qa, qo) = (f.aqueous_out[k], f.organic_out[k]);
             let mut v = [0.0; NC];
@@ -742,9 +743,7 @@ impl<'c> StageSystem<'c> {
         let (x, _) = self.x.as_chunks::<NC>();
         let (y, _) = self.y.as_chunks::<NC>();
         let (ws, _) = w.as_chunks_mut::<NC>();
-        let tr: &[f64; NC] = self.trace[..NC]
-            .try_into()
-            .expect("one trace per component");
+        let tr: &[f64; NC] = row(&self.trace);
         for k in 0..self.n {
             let (qa, qo) = (f.aqueous_out[k], f.organic_out[k]);
             for j in 0..NC {
@@ -806,9 +805,7 @@ impl<'c> StageSystem<'c> {
         let (ws, _) = w.as_chunks::<NB>();
         let (dy, _) = self.dy.as_chunks::<NB>();
         let (dp, _) = self.dp.as_chunks::<NB>();
-        let units: &[f64; NC] = self.units[..NC]
-            .try_into()
-            .expect("one count per component");
+        let units: &[f64; NC] = row(&self.units);
         let (dg, _) = bt.diag.as_chunks_mut::<NB>();
         for k in 0..n {
             let (qa, qo) = (f.aqueous_out[k], f.organic_out[k]);
@@ -883,15 +880,9 @@ impl<'c> StageSystem<'c> {
         let (x, _) = self.x.as_chunks::<NC>();
         let (y, _) = self.y.as_chunks::<NC>();
         let (feed, _) = c.feed.as_chunks::<NC>();
-        let units: &[f64; NC] = self.units[..NC]
-            .try_into()
-            .expect("one count per component");
-        let charge: &[f64; NC] = self.charge[..NC]
-            .try_into()
-            .expect("one charge per component");
-        let tr: &[f64; NC] = self.trace[..NC]
-            .try_into()
-            .expect("one trace per component");
+        let units: &[f64; NC] = row(&self.units);
+        let charge: &[f64; NC] = row(&self.charge);
+        let tr: &[f64; NC] = row(&self.trace);
         let (rs, _) = r.as_chunks_mut::<NB>();
         let (ws, _) = w.as_chunks_mut::<NB>();
         let (wr, _) = w_ref.as_chunks::<NB>();
@@ -1764,12 +1755,8 @@ impl<'c> StageSystem<'c> {
     /// operations in the same order).
     fn extractant_closure_nc<const NC: usize>(&mut self, clamped: &mut usize) {
         let n = self.n;
-        let units: &[f64; NC] = self.units[..NC]
-            .try_into()
-            .expect("one count per component");
-        let charge: &[f64; NC] = self.charge[..NC]
-            .try_into()
-            .expect("one charge per component");
+        let units: &[f64; NC] = row(&self.units);
+        let charge: &[f64; NC] = row(&self.charge);
         let (y, _) = self.y.as_chunks::<NC>();
         let (y, et) = (&y[..n], &self.c.extractant_total[..n]);
         let (pk, ek) = (&mut self.p[..n], &mut self.e[..n]);
@@ -1925,15 +1912,9 @@ impl<'c> StageSystem<'c> {
         let (x, _) = self.x.as_chunks::<NC>();
         let (y, _) = self.y.as_chunks::<NC>();
         let (feed, _) = c.feed.as_chunks::<NC>();
-        let trace: &[f64; NC] = self.trace[..NC]
-            .try_into()
-            .expect("one trace per component");
-        let charge: &[f64; NC] = self.charge[..NC]
-            .try_into()
-            .expect("one charge per component");
-        let units: &[f64; NC] = self.units[..NC]
-            .try_into()
-            .expect("one count per component");
+        let trace: &[f64; NC] = row(&self.trace);
+        let charge: &[f64; NC] = row(&self.charge);
+        let units: &[f64; NC] = row(&self.units);
         // every per-stage slice cut to n: no bounds checks in the loop
         let (x, y, feed) = (&x[..n], &y[..n], &feed[..n]);
         let (aq_out, org_out) = (&f.aqueous_out[..n], &f.organic_out[..n]);
